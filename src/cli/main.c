@@ -1,0 +1,449 @@
+/* memview command line: argument parsing, messages and exit codes live here
+ * and only here (docs/cli.md is the contract). */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/mv.h"
+#include "../core/trace.h"
+#include "../py/pyrun.h"
+#include "../render/render.h"
+
+enum {
+    EXIT_USAGE = 2,
+    EXIT_INTERNAL = 70,
+    EXIT_IO = 74,
+    EXIT_LIMIT = 124,
+    EXIT_INTERRUPT = 130
+};
+
+typedef enum { FMT_DEFAULT, FMT_TEXT, FMT_STATE, FMT_TRACE } fmt;
+
+typedef struct opts {
+    fmt format;
+    const char *output;
+    long long step;   /* -1 = last */
+    long long at;     /* 0 = not given */
+    int color;        /* -1 auto, 0 never, 1 always */
+    bool address;
+    bool stats;
+    mv_limits lim;
+    int prog_index;   /* argv index of the program */
+} opts;
+
+static const char *prog_name = "memview";
+
+static void
+usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: %s run [OPTIONS] PROGRAM.py [ARGS...]\n"
+            "\n"
+            "Run PROGRAM.py under Python as python3 would, recording how its names and\n"
+            "objects live in memory at every step.\n"
+            "\n"
+            "options:\n"
+            "  -f, --format FMT     text | state | trace (default: text of the last step\n"
+            "                       on stderr)\n"
+            "  -o, --output FILE    write the output there ('-' = stdout)\n"
+            "  --step N|last        step shown by text/state (0-based; default last)\n"
+            "  --at LINE            first step where LINE of the program is about to run\n"
+            "  --max-steps N        stop after N steps (default %u)\n"
+            "  --max-items N        container elements recorded (default %u)\n"
+            "  --max-value N        characters of a value recorded (default %u)\n"
+            "  --max-objects N      objects walked per step (default %u)\n"
+            "  --color WHEN         auto | always | never (text)\n"
+            "  --address            show real addresses (text)\n"
+            "  --stats              print recording statistics on stderr\n"
+            "  -h, --help           this help;  --version  the version\n"
+            "\n"
+            "exit codes: the program's own; 1 uncaught exception; 2 usage or unreadable\n"
+            "program; 74 output not written; 124 step limit; 130 interrupted.\n",
+            prog_name, MV_DEFAULT_MAX_STEPS, MV_DEFAULT_MAX_ITEMS, MV_DEFAULT_MAX_VALUE,
+            MV_DEFAULT_MAX_OBJECTS);
+}
+
+static int die_usage(const char *fmtstr, const char *arg) MV_PRINTF(1, 0);
+
+static int
+die_usage(const char *fmtstr, const char *arg)
+{
+    fprintf(stderr, "%s: ", prog_name);
+    fprintf(stderr, fmtstr, arg); /* fmtstr: always a literal at the call sites */
+    fprintf(stderr, "\nTry '%s --help'.\n", prog_name);
+    return EXIT_USAGE;
+}
+
+static bool
+parse_num(const char *s, long long min, long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Split "--opt=value" or take the next argument. */
+static const char *
+opt_value(int argc, char **argv, int *i, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (arg[1] == '-' && eq)
+        return eq + 1;
+    if (*i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
+static bool
+opt_is(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static int
+parse(int argc, char **argv, opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->step = -1;
+    o->color = -1;
+    mv_limits_default(&o->lim);
+    int i = 2; /* after "run" */
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || strcmp(a, "-") == 0)
+            break;
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        const char *v = NULL;
+        long long n;
+        if (strcmp(a, "-f") == 0 || opt_is(a, "--format")) {
+            if (!(v = opt_value(argc, argv, &i, a)))
+                return die_usage("%s needs a value", a);
+            if (strcmp(v, "text") == 0)
+                o->format = FMT_TEXT;
+            else if (strcmp(v, "state") == 0)
+                o->format = FMT_STATE;
+            else if (strcmp(v, "trace") == 0)
+                o->format = FMT_TRACE;
+            else
+                return die_usage("unknown format '%s' (text, state, trace)", v);
+        } else if (strcmp(a, "-o") == 0 || opt_is(a, "--output")) {
+            if (!(v = opt_value(argc, argv, &i, a)) || !*v)
+                return die_usage("%s needs a file name", a);
+            o->output = v;
+        } else if (opt_is(a, "--step")) {
+            if (!(v = opt_value(argc, argv, &i, a)))
+                return die_usage("%s needs a value", a);
+            if (strcmp(v, "last") == 0)
+                o->step = -1;
+            else if (parse_num(v, 0, UINT32_MAX - 1, &n))
+                o->step = n;
+            else
+                return die_usage("--step takes a step number or 'last', not '%s'", v);
+        } else if (opt_is(a, "--at")) {
+            if (!(v = opt_value(argc, argv, &i, a)) || !parse_num(v, 1, UINT32_MAX - 1, &n))
+                return die_usage("--at takes a line number, not '%s'", v ? v : "");
+            o->at = n;
+        } else if (opt_is(a, "--max-steps") || opt_is(a, "--max-items") ||
+                   opt_is(a, "--max-value") || opt_is(a, "--max-objects")) {
+            if (!(v = opt_value(argc, argv, &i, a)) || !parse_num(v, 1, UINT32_MAX - 1, &n))
+                return die_usage("%s takes a positive number", a);
+            if (opt_is(a, "--max-steps"))
+                o->lim.max_steps = (uint64_t)n;
+            else if (opt_is(a, "--max-items"))
+                o->lim.max_items = (uint32_t)n;
+            else if (opt_is(a, "--max-value"))
+                o->lim.max_value = (uint32_t)n;
+            else
+                o->lim.max_objects = (uint32_t)n;
+        } else if (opt_is(a, "--color") || opt_is(a, "--colour")) {
+            if (!(v = opt_value(argc, argv, &i, a)))
+                return die_usage("%s needs a value", a);
+            if (strcmp(v, "auto") == 0)
+                o->color = -1;
+            else if (strcmp(v, "always") == 0)
+                o->color = 1;
+            else if (strcmp(v, "never") == 0)
+                o->color = 0;
+            else
+                return die_usage("--color takes auto, always or never, not '%s'", v);
+        } else if (strcmp(a, "--address") == 0) {
+            o->address = true;
+        } else if (strcmp(a, "--stats") == 0) {
+            o->stats = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            exit(0);
+        } else {
+            return die_usage("unknown option '%s'", a);
+        }
+    }
+    if (i >= argc)
+        return die_usage("%s", "run needs a program to run");
+    o->prog_index = i;
+    if (o->format == FMT_DEFAULT && o->output) {
+        const char *dot = strrchr(o->output, '.');
+        if (dot && strcmp(dot, ".json") == 0)
+            o->format = FMT_TRACE;
+        else if (dot && strcmp(dot, ".txt") == 0)
+            o->format = FMT_TEXT;
+        else if (strcmp(o->output, "-") == 0)
+            o->format = FMT_TEXT;
+        else
+            return die_usage("cannot tell the format of '%s': use -f text|state|trace", o->output);
+    }
+    return 0;
+}
+
+/* Read the program as python would refuse it: missing, unreadable, folder. */
+static int
+read_program(const char *path, mv_buf *src)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        fprintf(stderr, "%s: can't open file '%s': [Errno %d] %s\n", prog_name, path, e,
+                strerror(e));
+        return EXIT_USAGE;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        close(fd);
+        fprintf(stderr, "%s: can't run '%s': it is a directory, not a Python program\n",
+                prog_name, path);
+        return EXIT_USAGE;
+    }
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            fprintf(stderr, "%s: can't read file '%s': [Errno %d] %s\n", prog_name, path, e,
+                    strerror(e));
+            return EXIT_USAGE;
+        }
+        if (n == 0)
+            break;
+        mv_buf_append(src, chunk, (size_t)n);
+    }
+    close(fd);
+    if (src->failed) {
+        fprintf(stderr, "%s: out of memory reading '%s'\n", prog_name, path);
+        return EXIT_INTERNAL;
+    }
+    if (!src->data)
+        mv_buf_puts(src, "");
+    return 0;
+}
+
+/* Fail before running when the output folder cannot take the file. */
+static int
+check_output(const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return 0;
+    char *dir = mv_strdup(path);
+    if (!dir)
+        return EXIT_INTERNAL;
+    char *slash = strrchr(dir, '/');
+    const char *d = ".";
+    if (slash == dir)
+        d = "/";
+    else if (slash) {
+        *slash = '\0';
+        d = dir;
+    }
+    struct stat sb;
+    int rc = 0;
+    if (stat(d, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "%s: cannot write '%s': folder '%s' does not exist\n", prog_name, path, d);
+        rc = EXIT_IO;
+    } else if (access(d, W_OK) != 0) {
+        fprintf(stderr, "%s: cannot write '%s': %s\n", prog_name, path, strerror(errno));
+        rc = EXIT_IO;
+    }
+    mv_free(dir);
+    return rc;
+}
+
+static double
+now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Pick the step shown by text/state; UINT32_MAX with a message if none. */
+static uint32_t
+choose_step(const opts *o, const mv_trace *tr)
+{
+    uint32_t n = mv_trace_nsteps(tr);
+    if (!n) {
+        fprintf(stderr, "%s: no step was recorded\n", prog_name);
+        return UINT32_MAX;
+    }
+    if (o->at) {
+        uint32_t s = mv_trace_find_line(tr, (uint32_t)o->at);
+        if (s == UINT32_MAX)
+            fprintf(stderr, "%s: line %lld of the program never ran\n", prog_name, o->at);
+        return s;
+    }
+    if (o->step < 0)
+        return n - 1;
+    if ((uint64_t)o->step >= n) {
+        fprintf(stderr, "%s: --step %lld is past the last step (%u)\n", prog_name, o->step, n - 1);
+        return UINT32_MAX;
+    }
+    return (uint32_t)o->step;
+}
+
+static int
+emit(const opts *o, const mv_trace *tr)
+{
+    mv_buf out;
+    mv_buf_init(&out);
+    mv_status st = MV_OK;
+    int rc = 0;
+    fmt f = o->format == FMT_DEFAULT ? FMT_TEXT : o->format;
+    FILE *dest = o->format == FMT_DEFAULT ? stderr : stdout;
+    if (f == FMT_TRACE) {
+        st = mv_render_trace_json(tr, &out);
+    } else {
+        uint32_t step = choose_step(o, tr);
+        if (step == UINT32_MAX)
+            return EXIT_USAGE;
+        mv_state s;
+        st = mv_trace_state(tr, step, &s);
+        if (st == MV_OK) {
+            if (f == FMT_STATE) {
+                st = mv_render_state_json(&s, &out);
+            } else {
+                const char *nc = getenv("NO_COLOR");
+                bool tty = o->output && strcmp(o->output, "-") != 0 ? false : isatty(fileno(dest));
+                mv_text_opts to = {o->color == 1 || (o->color < 0 && tty && !(nc && *nc)),
+                                   o->address, 80};
+                st = mv_render_text(&s, &to, &out);
+            }
+            mv_state_release(&s);
+        }
+    }
+    if (st != MV_OK) {
+        fprintf(stderr, "%s: cannot render the output: %s\n", prog_name, mv_strerror(st));
+        mv_buf_release(&out);
+        return EXIT_INTERNAL;
+    }
+    if (o->output) {
+        if (mv_write_file(o->output, out.data, out.len) != MV_OK) {
+            fprintf(stderr, "%s: cannot write '%s': %s\n", prog_name, o->output, strerror(errno));
+            rc = EXIT_IO;
+        }
+    } else {
+        fflush(stdout);
+        if (fwrite(out.data, 1, out.len, dest) != out.len || fflush(dest) != 0) {
+            fprintf(stderr, "%s: cannot write the output: %s\n", prog_name, strerror(errno));
+            rc = EXIT_IO;
+        }
+    }
+    mv_buf_release(&out);
+    return rc;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+    opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc;
+    const char *program = argv[o.prog_index];
+    mv_buf src;
+    mv_buf_init(&src);
+    if ((rc = read_program(program, &src)) != 0 || (rc = check_output(o.output)) != 0) {
+        mv_buf_release(&src);
+        return rc;
+    }
+    mv_trace *tr = NULL;
+    if (mv_trace_new(&tr, &o.lim) != MV_OK) {
+        fprintf(stderr, "%s: out of memory\n", prog_name);
+        mv_buf_release(&src);
+        return EXIT_INTERNAL;
+    }
+    mv_run_opts ro = {argv[0], program, src.data, src.len, argc - o.prog_index,
+                      argv + o.prog_index};
+    mv_run_result res;
+    double t0 = now();
+    mv_status st = mv_py_run(&ro, tr, &res);
+    double elapsed = now() - t0;
+    mv_buf_release(&src);
+    if (st == MV_EPYTHON) {
+        fprintf(stderr, "%s: %s\n", prog_name, res.error);
+        mv_trace_free(tr);
+        return EXIT_INTERNAL;
+    }
+    int exit_code = res.exit_code;
+    if (st != MV_OK) {
+        fprintf(stderr, "%s: %s; the %u steps recorded before are kept\n", prog_name,
+                res.error[0] ? res.error : mv_strerror(st), mv_trace_nsteps(tr));
+    }
+    if (res.end == MV_END_LIMIT) {
+        fprintf(stderr, "%s: stopped the program after %u steps (--max-steps %llu)\n", prog_name,
+                mv_trace_nsteps(tr), (unsigned long long)o.lim.max_steps);
+        exit_code = EXIT_LIMIT;
+    } else if (res.end == MV_END_INTERRUPT) {
+        exit_code = EXIT_INTERRUPT;
+    }
+    if (res.compiled) {
+        int erc = emit(&o, tr);
+        if (erc)
+            exit_code = erc;
+        else if (o.format == FMT_DEFAULT)
+            fprintf(stderr, "%s: %u steps recorded (%s); -f text|state|trace -o FILE to save\n",
+                    prog_name, mv_trace_nsteps(tr), mv_end_name(mv_trace_end(tr)));
+    }
+    if (o.stats) {
+        mv_alloc_stats as;
+        mv_alloc_get_stats(&as);
+        fprintf(stderr,
+                "memview-stats {\"steps\":%u,\"stream_bytes\":%zu,\"record_seconds\":%.6f,"
+                "\"peak_bytes\":%zu}\n",
+                mv_trace_nsteps(tr), mv_trace_stream_bytes(tr), elapsed, as.peak);
+    }
+    mv_trace_free(tr);
+    return exit_code;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--version") == 0)) {
+        printf("memview %s (Python %s)\n", MEMVIEW_VERSION, mv_py_build_version());
+        return 0;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc < 2 || strcmp(argv[1], "run") != 0) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return cmd_run(argc, argv);
+}

@@ -1,0 +1,125 @@
+/* Internal foundation shared by every module: the counted allocator, growable
+ * byte buffers, varints. No Python.h here or anywhere under src/core/.
+ *
+ * Allocation: all of memview's own memory goes through mv_malloc & co. They
+ * count bytes, blocks and the peak, and can be told to fail (a cap on total
+ * bytes, or "fail the Nth allocation") so tests can exercise every ENOMEM
+ * path. They never call PyMem_*, so allocator hooks can tell memview's memory
+ * from the program's. The counters are plain globals: memview records from
+ * the thread that holds the GIL, and the counters are only ever touched from
+ * there (the CLI and the extension never allocate from other threads). */
+#ifndef MV_CORE_MV_H
+#define MV_CORE_MV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "memview/memview.h"
+
+#if defined(__GNUC__)
+#define MV_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define MV_UNUSED __attribute__((unused))
+#else
+#define MV_PRINTF(f, a)
+#define MV_UNUSED
+#endif
+
+/* ---- counted allocator (alloc.c) ---- */
+
+typedef struct mv_alloc_stats {
+    size_t bytes;      /* currently allocated */
+    size_t blocks;     /* currently allocated blocks */
+    size_t peak;       /* highest value of bytes */
+    size_t total;      /* number of successful allocations so far */
+} mv_alloc_stats;
+
+void *mv_malloc(size_t n);
+void *mv_calloc(size_t count, size_t n);
+void *mv_realloc(void *p, size_t n);
+void mv_free(void *p);
+char *mv_strdup(const char *s);
+char *mv_strndup(const char *s, size_t n);
+
+void mv_alloc_get_stats(mv_alloc_stats *out);
+/* Fail every allocation once `bytes` would exceed cap (0 = no cap). */
+void mv_alloc_set_cap(size_t cap);
+/* Make the nth allocation from now fail (1 = the next one; 0 = never). */
+void mv_alloc_fail_nth(size_t nth);
+
+/* ---- growable byte buffer (buf.c) ----
+ * A buffer starts zeroed ({0}) or via mv_buf_init, owns its memory, and is
+ * always NUL-terminated when len > 0 so it can be used as a C string. Once an
+ * append fails the buffer remembers it (`failed`) and later appends are
+ * no-ops, so a writer can append freely and check once at the end. */
+typedef struct mv_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max;     /* 0 = unbounded; else appends past max set `failed` */
+    bool failed;
+} mv_buf;
+
+void mv_buf_init(mv_buf *b);
+void mv_buf_release(mv_buf *b);
+void mv_buf_reset(mv_buf *b);               /* len = 0, keep memory */
+bool mv_buf_reserve(mv_buf *b, size_t extra);
+void mv_buf_append(mv_buf *b, const void *p, size_t n);
+void mv_buf_puts(mv_buf *b, const char *s);
+void mv_buf_putc(mv_buf *b, char c);
+void mv_buf_printf(mv_buf *b, const char *fmt, ...) MV_PRINTF(2, 3);
+void mv_buf_vprintf(mv_buf *b, const char *fmt, va_list ap) MV_PRINTF(2, 0);
+/* Hand the data to the caller (who frees it with mv_free); b is reset. */
+char *mv_buf_take(mv_buf *b, size_t *len);
+
+/* unsigned LEB128 varints and zigzag for signed values */
+void mv_buf_uv(mv_buf *b, uint64_t v);
+static inline uint64_t mv_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t mv_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+static inline void mv_buf_sv(mv_buf *b, int64_t v) { mv_buf_uv(b, mv_zigzag(v)); }
+
+/* Read a varint at *p (bounded by end). Returns false on truncated input. */
+static inline bool
+mv_read_uv(const unsigned char **p, const unsigned char *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    while (*p < end && shift < 64) {
+        unsigned char c = *(*p)++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *out = v;
+            return true;
+        }
+        shift += 7;
+    }
+    return false;
+}
+
+/* ---- open-addressing hash map u64 -> u64 (map.c) ----
+ * Keys are nonzero (0 marks an empty slot). Used for address -> object and
+ * ref -> version lookups; deletions use backward-shift so no tombstones. */
+typedef struct mv_map {
+    uint64_t *keys;
+    uint64_t *vals;
+    size_t cap;    /* power of two */
+    size_t count;
+} mv_map;
+
+void mv_map_init(mv_map *m);
+void mv_map_release(mv_map *m);
+void mv_map_clear(mv_map *m);
+/* Pointer to the value for key, or NULL. Valid until the next insert. */
+uint64_t *mv_map_get(const mv_map *m, uint64_t key);
+/* Insert or overwrite. MV_ENOMEM if growing failed (map unchanged). */
+mv_status mv_map_put(mv_map *m, uint64_t key, uint64_t val);
+bool mv_map_del(mv_map *m, uint64_t key);
+
+/* ---- whole-or-nothing file output (atomicfile.c) ----
+ * Writes data to a temporary file beside path, then renames it over path.
+ * On any failure the temporary is removed and path is untouched. "-" means
+ * stdout. Returns MV_EIO with errno preserved. */
+mv_status mv_write_file(const char *path, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,1549 @@
+/* The trace model: recording (mv_rec_*) into a varint stream with keyframes,
+ * and reading it back (mv_trace_state, mv_trace_iter). The stream format and
+ * the identity rules are described at the top of trace.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+/* record tags */
+enum { T_STEP = 1, T_NEW, T_FULL, T_RC, T_FRAMES, T_KEY };
+
+/* keyframe policy: at least every KEY_MAX_STEPS steps, earlier when the
+ * deltas since the last keyframe outweigh a keyframe several times. */
+#define KEY_MAX_STEPS 256u
+#define KEY_MIN_STEPS 16u
+
+typedef struct live {
+    uint64_t addr;
+    uint64_t ident;     /* identity hash of immutable content, 0 for mutable */
+    uint64_t chash;     /* hash of the last recorded content */
+    uint64_t ver_off;   /* stream offset of the last content record */
+    int64_t refcount;
+    uint32_t ref;
+    uint32_t type;
+    uint32_t seen;      /* step + 1 when last reached */
+    uint8_t pre;
+    uint8_t dead;       /* freed; kept until the step that drops it */
+    uint8_t in_prev;    /* reachable at the previous step */
+    uint8_t recorded;   /* content recorded at least once */
+    uint8_t immutable;
+} live;
+
+typedef struct rframe {
+    uint64_t serial;
+    uint32_t function, file, line;
+    uint32_t nlocals, caplocals;
+    mv_local *locals;
+} rframe;
+
+typedef struct keyframe {
+    uint32_t step;
+    uint64_t off;  /* offset of the T_KEY record */
+} keyframe;
+
+typedef struct source {
+    uint32_t file;
+    char *text;
+    size_t len;
+} source;
+
+struct mv_trace {
+    mv_limits lim;
+    mv_status status;
+
+    /* strings: offsets into strdata; lookup by hash in strmap */
+    mv_buf strdata;
+    uint64_t *stroff; /* id -> offset; length at offset-? stored in strlen_ */
+    uint32_t *strlen_;
+    uint32_t nstr, capstr;
+    mv_map strmap; /* hash -> id + 1 (collisions: probe hash + k) */
+
+    char *python;
+    char *program;
+    source *sources;
+    uint32_t nsources, capsources;
+
+    mv_end end;
+    int exit_code;
+    char *end_message;
+    uint32_t exc_step;
+
+    mv_buf out;        /* the program's stdout */
+    bool out_cut;
+
+    /* the stream */
+    mv_buf stream;
+    uint32_t nsteps;
+    keyframe *keys;
+    uint32_t nkeys, capkeys;
+    size_t bytes_since_key;
+    size_t last_key_bytes;
+    uint32_t steps_since_key;
+
+    /* recording state */
+    bool in_step;
+    size_t step_start;
+    uint32_t cur;          /* step being recorded */
+    uint8_t cur_ev;
+    uint32_t cur_file, cur_line;
+    uint32_t prog_file;
+    live *slots;
+    uint32_t nslots, capslots;
+    uint32_t *freeslots;
+    uint32_t nfree, capfree;
+    mv_map addrmap;        /* addr -> slot + 1 */
+    uint32_t *prev, *reach; /* slots reachable at the previous / this step */
+    uint32_t nprev, capprev, nreach, capreach;
+    uint32_t next_ref;
+    rframe *pframes, *cframes; /* previous / current step's frames */
+    uint32_t npframes, ncframes, capp, capc;
+    size_t stdout_prev;
+    bool truncated;
+    mv_buf scratch;
+};
+
+/* ------------------------------------------------------------------ */
+/* small helpers */
+
+static uint64_t
+hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+static bool
+grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    uint32_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *q = mv_realloc(*p, (size_t)c * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+static mv_status
+fail(mv_trace *tr, mv_status st)
+{
+    if (tr->status == MV_OK)
+        tr->status = st;
+    return st;
+}
+
+const char *
+mv_event_name(mv_event ev)
+{
+    static const char *names[] = {"line", "call", "return", "exception"};
+    return (unsigned)ev < MV_EV__COUNT ? names[ev] : "?";
+}
+
+const char *
+mv_kind_name(mv_kind k)
+{
+    static const char *names[] = {"opaque", "none", "bool", "int", "float", "complex",
+                                  "str", "bytes", "list", "tuple", "set", "frozenset",
+                                  "dict", "instance", "class", "function", "module"};
+    return (unsigned)k < MV_K__COUNT ? names[k] : "?";
+}
+
+bool
+mv_kind_is_seq(mv_kind k)
+{
+    return k == MV_K_LIST || k == MV_K_TUPLE || k == MV_K_SET || k == MV_K_FROZENSET;
+}
+
+bool
+mv_kind_has_attrs(mv_kind k)
+{
+    return k == MV_K_INSTANCE || k == MV_K_CLASS;
+}
+
+bool
+mv_kind_is_scalar(mv_kind k)
+{
+    return k >= MV_K_NONE && k <= MV_K_BYTES;
+}
+
+const char *
+mv_end_name(mv_end e)
+{
+    static const char *names[] = {"running", "end", "exception", "exit", "limit", "interrupt"};
+    return (unsigned)e <= MV_END_INTERRUPT ? names[e] : "?";
+}
+
+void
+mv_limits_default(mv_limits *lim)
+{
+    lim->max_steps = MV_DEFAULT_MAX_STEPS;
+    lim->max_items = MV_DEFAULT_MAX_ITEMS;
+    lim->max_value = MV_DEFAULT_MAX_VALUE;
+    lim->max_objects = MV_DEFAULT_MAX_OBJECTS;
+    lim->max_stdout = MV_DEFAULT_MAX_STDOUT;
+}
+
+/* ------------------------------------------------------------------ */
+/* lifetime, strings, metadata */
+
+mv_status
+mv_trace_new(mv_trace **out, const mv_limits *lim)
+{
+    mv_trace *tr = mv_calloc(1, sizeof *tr);
+    if (!tr)
+        return MV_ENOMEM;
+    if (lim)
+        tr->lim = *lim;
+    else
+        mv_limits_default(&tr->lim);
+    tr->exc_step = UINT32_MAX;
+    tr->next_ref = 1;
+    if (mv_trace_intern(tr, "", 0) != 0) {
+        mv_trace_free(tr);
+        return MV_ENOMEM;
+    }
+    *out = tr;
+    return MV_OK;
+}
+
+static void
+free_frames(rframe *f, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        mv_free(f[i].locals);
+}
+
+void
+mv_trace_free(mv_trace *tr)
+{
+    if (!tr)
+        return;
+    mv_buf_release(&tr->strdata);
+    mv_free(tr->stroff);
+    mv_free(tr->strlen_);
+    mv_map_release(&tr->strmap);
+    mv_free(tr->python);
+    mv_free(tr->program);
+    for (uint32_t i = 0; i < tr->nsources; i++)
+        mv_free(tr->sources[i].text);
+    mv_free(tr->sources);
+    mv_free(tr->end_message);
+    mv_buf_release(&tr->out);
+    mv_buf_release(&tr->stream);
+    mv_free(tr->keys);
+    mv_free(tr->slots);
+    mv_free(tr->freeslots);
+    mv_map_release(&tr->addrmap);
+    mv_free(tr->prev);
+    mv_free(tr->reach);
+    free_frames(tr->pframes, tr->capp);
+    free_frames(tr->cframes, tr->capc);
+    mv_free(tr->pframes);
+    mv_free(tr->cframes);
+    mv_buf_release(&tr->scratch);
+    mv_free(tr);
+}
+
+const mv_limits *
+mv_trace_limits(const mv_trace *tr)
+{
+    return &tr->lim;
+}
+
+uint32_t
+mv_trace_intern(mv_trace *tr, const char *s, size_t n)
+{
+    uint64_t h = hash_bytes(s, n);
+    for (uint64_t k = h;; k = k + 1 ? k + 1 : 1) {
+        uint64_t *v = mv_map_get(&tr->strmap, k);
+        if (!v)
+            break;
+        uint32_t id = (uint32_t)(*v - 1);
+        if (tr->strlen_[id] == n && memcmp(tr->strdata.data + tr->stroff[id], s, n) == 0)
+            return id;
+        h = k + 1 ? k + 1 : 1;
+    }
+    if (n > UINT32_MAX || !grow((void **)&tr->stroff, &tr->capstr, tr->nstr + 1, sizeof *tr->stroff))
+        goto nomem;
+    uint32_t cap2 = tr->nstr; /* strlen_ grows in step with stroff */
+    void *q = mv_realloc(tr->strlen_, (size_t)tr->capstr * sizeof *tr->strlen_);
+    (void)cap2;
+    if (!q)
+        goto nomem;
+    tr->strlen_ = q;
+    size_t off = tr->strdata.len;
+    mv_buf_append(&tr->strdata, s, n);
+    mv_buf_putc(&tr->strdata, '\0');
+    if (tr->strdata.failed)
+        goto nomem;
+    uint32_t id = tr->nstr;
+    if (mv_map_put(&tr->strmap, h, (uint64_t)id + 1) != MV_OK)
+        goto nomem;
+    tr->stroff[id] = off;
+    tr->strlen_[id] = (uint32_t)n;
+    tr->nstr++;
+    return id;
+nomem:
+    fail(tr, MV_ENOMEM);
+    return UINT32_MAX;
+}
+
+const char *
+mv_trace_str(const mv_trace *tr, uint32_t id, size_t *len)
+{
+    if (id >= tr->nstr) {
+        if (len)
+            *len = 0;
+        return "";
+    }
+    if (len)
+        *len = tr->strlen_[id];
+    return tr->strdata.data + tr->stroff[id];
+}
+
+uint32_t
+mv_trace_nstrings(const mv_trace *tr)
+{
+    return tr->nstr;
+}
+
+static void
+set_str(mv_trace *tr, char **dst, const char *s)
+{
+    char *d = mv_strdup(s ? s : "");
+    if (!d) {
+        fail(tr, MV_ENOMEM);
+        return;
+    }
+    mv_free(*dst);
+    *dst = d;
+}
+
+void
+mv_trace_set_python(mv_trace *tr, const char *version)
+{
+    set_str(tr, &tr->python, version);
+}
+
+const char *
+mv_trace_python(const mv_trace *tr)
+{
+    return tr->python ? tr->python : "";
+}
+
+void
+mv_trace_set_program(mv_trace *tr, const char *path)
+{
+    set_str(tr, &tr->program, path);
+    uint32_t id = mv_trace_intern(tr, path, strlen(path));
+    tr->prog_file = id == UINT32_MAX ? 0 : id;
+}
+
+const char *
+mv_trace_program(const mv_trace *tr)
+{
+    return tr->program ? tr->program : "";
+}
+
+mv_status
+mv_trace_add_source(mv_trace *tr, uint32_t file, const char *text, size_t n)
+{
+    if (mv_trace_has_source(tr, file))
+        return MV_OK;
+    if (!grow((void **)&tr->sources, &tr->capsources, tr->nsources + 1, sizeof *tr->sources))
+        return fail(tr, MV_ENOMEM);
+    char *t = mv_strndup(text, n);
+    if (!t)
+        return fail(tr, MV_ENOMEM);
+    tr->sources[tr->nsources++] = (source){file, t, n};
+    return MV_OK;
+}
+
+uint32_t
+mv_trace_nsources(const mv_trace *tr)
+{
+    return tr->nsources;
+}
+
+const char *
+mv_trace_source(const mv_trace *tr, uint32_t i, uint32_t *file, size_t *len)
+{
+    if (i >= tr->nsources)
+        return NULL;
+    if (file)
+        *file = tr->sources[i].file;
+    if (len)
+        *len = tr->sources[i].len;
+    return tr->sources[i].text;
+}
+
+bool
+mv_trace_has_source(const mv_trace *tr, uint32_t file)
+{
+    for (uint32_t i = 0; i < tr->nsources; i++)
+        if (tr->sources[i].file == file)
+            return true;
+    return false;
+}
+
+void
+mv_trace_set_end(mv_trace *tr, mv_end end, int exit_code, const char *message)
+{
+    tr->end = end;
+    tr->exit_code = exit_code;
+    set_str(tr, &tr->end_message, message);
+    if (end == MV_END_EXCEPTION && tr->nsteps)
+        tr->exc_step = tr->nsteps - 1;
+}
+
+mv_end
+mv_trace_end(const mv_trace *tr)
+{
+    return tr->end;
+}
+
+int
+mv_trace_exit_code(const mv_trace *tr)
+{
+    return tr->exit_code;
+}
+
+const char *
+mv_trace_end_message(const mv_trace *tr)
+{
+    return tr->end_message ? tr->end_message : "";
+}
+
+uint32_t
+mv_trace_exception_step(const mv_trace *tr)
+{
+    return tr->exc_step;
+}
+
+void
+mv_trace_stdout_append(mv_trace *tr, const char *s, size_t n)
+{
+    if (tr->out_cut)
+        return;
+    if (tr->out.len + n > tr->lim.max_stdout) {
+        n = tr->lim.max_stdout - tr->out.len;
+        tr->out_cut = true;
+    }
+    mv_buf_append(&tr->out, s, n);
+    if (tr->out.failed) {
+        tr->out.failed = false;
+        tr->out_cut = true;
+    }
+}
+
+const char *
+mv_trace_stdout(const mv_trace *tr, size_t *len)
+{
+    if (len)
+        *len = tr->out.len;
+    return tr->out.data ? tr->out.data : "";
+}
+
+uint32_t
+mv_trace_nsteps(const mv_trace *tr)
+{
+    return tr->nsteps;
+}
+
+mv_status
+mv_trace_status(const mv_trace *tr)
+{
+    return tr->status;
+}
+
+size_t
+mv_trace_stream_bytes(const mv_trace *tr)
+{
+    return tr->stream.len;
+}
+
+/* ------------------------------------------------------------------ */
+/* recording */
+
+mv_status
+mv_rec_begin(mv_trace *tr, mv_event ev, uint32_t file, uint32_t line)
+{
+    if (tr->status != MV_OK)
+        return tr->status;
+    if (tr->nsteps >= tr->lim.max_steps)
+        return MV_ELIMIT;
+    tr->in_step = true;
+    tr->cur = tr->nsteps;
+    tr->step_start = tr->stream.len;
+    tr->ncframes = 0;
+    tr->nreach = 0;
+    tr->truncated = false;
+    tr->cur_ev = (uint8_t)ev;
+    tr->cur_file = file;
+    tr->cur_line = line;
+    mv_buf *s = &tr->stream;
+    mv_buf_putc(s, T_STEP);
+    mv_buf_putc(s, (char)ev);
+    mv_buf_uv(s, file);
+    mv_buf_uv(s, line);
+    return s->failed ? fail(tr, MV_ENOMEM) : MV_OK;
+}
+
+mv_status
+mv_rec_frame(mv_trace *tr, uint64_t serial, uint32_t function, uint32_t file, uint32_t line)
+{
+    uint32_t old = tr->capc;
+    if (!grow((void **)&tr->cframes, &tr->capc, tr->ncframes + 1, sizeof *tr->cframes))
+        return fail(tr, MV_ENOMEM);
+    if (tr->capc > old)
+        memset(tr->cframes + old, 0, (tr->capc - old) * sizeof *tr->cframes);
+    rframe *f = &tr->cframes[tr->ncframes++];
+    f->serial = serial;
+    f->function = function;
+    f->file = file;
+    f->line = line;
+    f->nlocals = 0;
+    return MV_OK;
+}
+
+mv_status
+mv_rec_local(mv_trace *tr, uint32_t name, uint32_t ref)
+{
+    if (!tr->ncframes)
+        return MV_EINVAL;
+    rframe *f = &tr->cframes[tr->ncframes - 1];
+    if (!grow((void **)&f->locals, &f->caplocals, f->nlocals + 1, sizeof *f->locals))
+        return fail(tr, MV_ENOMEM);
+    f->locals[f->nlocals++] = (mv_local){name, ref};
+    return MV_OK;
+}
+
+static uint32_t
+new_slot(mv_trace *tr)
+{
+    if (tr->nfree)
+        return tr->freeslots[--tr->nfree];
+    if (!grow((void **)&tr->slots, &tr->capslots, tr->nslots + 1, sizeof *tr->slots))
+        return UINT32_MAX;
+    return tr->nslots++;
+}
+
+static void
+release_slot(mv_trace *tr, uint32_t i)
+{
+    /* capfree never needs more than capslots entries */
+    if (grow((void **)&tr->freeslots, &tr->capfree, tr->nfree + 1, sizeof *tr->freeslots))
+        tr->freeslots[tr->nfree++] = i;
+    memset(&tr->slots[i], 0, sizeof tr->slots[i]);
+    tr->slots[i].dead = 2; /* unused */
+}
+
+/* Detach the slot from its address: the object there is gone (or replaced).
+ * A slot that is still reachable-at-the-previous-step stays until rec_end
+ * has recorded its drop. */
+static void
+retire(mv_trace *tr, uint32_t i)
+{
+    live *l = &tr->slots[i];
+    mv_map_del(&tr->addrmap, l->addr);
+    if (l->in_prev || l->seen == tr->cur + 1)
+        l->dead = 1;
+    else
+        release_slot(tr, i);
+}
+
+mv_status
+mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre, uint64_t ident_hash,
+           mv_recref *out)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t *v = mv_map_get(&tr->addrmap, addr);
+    uint32_t i;
+    if (v) {
+        i = (uint32_t)(*v - 1);
+        live *l = &tr->slots[i];
+        bool same = l->type == type && l->ident == ident_hash;
+        if (!same) {
+            if (l->seen == tr->cur + 1) {
+                /* another object at this address within one step cannot
+                 * happen; keep the first so the step stays consistent */
+                same = true;
+            } else {
+                retire(tr, i);
+                v = NULL;
+            }
+        }
+    }
+    if (!v) {
+        i = new_slot(tr);
+        if (i == UINT32_MAX || mv_map_put(&tr->addrmap, addr, (uint64_t)i + 1) != MV_OK)
+            return fail(tr, MV_ENOMEM);
+        live *l = &tr->slots[i];
+        memset(l, 0, sizeof *l);
+        l->addr = addr;
+        l->ident = ident_hash;
+        l->type = type;
+        l->pre = pre;
+        l->ref = tr->next_ref++;
+        out->fresh = true;
+    }
+    live *l = &tr->slots[i];
+    out->ref = l->ref;
+    out->slot = i;
+    out->known = l->recorded && l->immutable;
+    if (l->seen == tr->cur + 1) {
+        out->seen = true;
+    } else {
+        l->seen = tr->cur + 1;
+        if (!grow((void **)&tr->reach, &tr->capreach, tr->nreach + 1, sizeof *tr->reach))
+            return fail(tr, MV_ENOMEM);
+        tr->reach[tr->nreach++] = i;
+    }
+    return MV_OK;
+}
+
+static void
+encode_content(mv_buf *b, const mv_object *o)
+{
+    mv_buf_uv(b, o->type);
+    mv_buf_putc(b, (char)o->kind);
+    mv_buf_putc(b, (char)o->flags);
+    mv_buf_uv(b, o->size);
+    if (o->value) {
+        mv_buf_uv(b, (uint64_t)o->value_len + 1);
+        mv_buf_append(b, o->value, o->value_len);
+    } else {
+        mv_buf_uv(b, 0);
+    }
+    if (o->flags & MV_OF_CUT)
+        mv_buf_uv(b, o->length);
+    mv_buf_uv(b, o->nitems);
+    for (uint32_t k = 0; k < o->nitems; k++)
+        mv_buf_uv(b, o->items[k]);
+    mv_buf_uv(b, o->hidden);
+}
+
+mv_status
+mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
+{
+    live *l = &tr->slots[r->slot];
+    mv_buf *sc = &tr->scratch;
+    mv_buf_reset(sc);
+    encode_content(sc, obj);
+    if (sc->failed)
+        return fail(tr, MV_ENOMEM);
+    uint64_t h = hash_bytes(sc->data, sc->len);
+    int64_t rc = (obj->flags & MV_OF_IMMORTAL) ? -1 : obj->refcount;
+    mv_buf *s = &tr->stream;
+    if (!l->recorded || h != l->chash) {
+        l->ver_off = s->len;
+        mv_buf_putc(s, l->recorded ? T_FULL : T_NEW);
+        mv_buf_uv(s, l->ref);
+        if (!l->recorded)
+            mv_buf_uv(s, l->addr);
+        mv_buf_sv(s, rc);
+        mv_buf_append(s, sc->data, sc->len);
+        l->chash = h;
+        l->recorded = 1;
+        l->immutable = (obj->flags & MV_OF_IMMUTABLE) != 0;
+        l->refcount = rc;
+    } else if (rc != l->refcount) {
+        mv_buf_putc(s, T_RC);
+        mv_buf_uv(s, l->ref);
+        mv_buf_sv(s, rc);
+        l->refcount = rc;
+    }
+    return s->failed ? fail(tr, MV_ENOMEM) : MV_OK;
+}
+
+mv_status
+mv_rec_refcount(mv_trace *tr, const mv_recref *r, int64_t refcount)
+{
+    live *l = &tr->slots[r->slot];
+    if (refcount == l->refcount || l->refcount < 0)
+        return MV_OK;
+    mv_buf *s = &tr->stream;
+    mv_buf_putc(s, T_RC);
+    mv_buf_uv(s, l->ref);
+    mv_buf_sv(s, refcount);
+    l->refcount = refcount;
+    return s->failed ? fail(tr, MV_ENOMEM) : MV_OK;
+}
+
+void
+mv_rec_set_truncated(mv_trace *tr)
+{
+    tr->truncated = true;
+}
+
+static bool
+same_locals(const rframe *a, const rframe *b)
+{
+    return a->nlocals == b->nlocals &&
+           (a->nlocals == 0 || memcmp(a->locals, b->locals, a->nlocals * sizeof *a->locals) == 0);
+}
+
+static void
+encode_locals(mv_buf *s, const rframe *f)
+{
+    mv_buf_uv(s, f->nlocals);
+    for (uint32_t k = 0; k < f->nlocals; k++) {
+        mv_buf_uv(s, f->locals[k].name);
+        mv_buf_uv(s, f->locals[k].ref);
+    }
+}
+
+static void
+write_key(mv_trace *tr, const uint32_t *set, uint32_t nset, size_t stdout_len)
+{
+    mv_buf *s = &tr->stream;
+    size_t start = s->len;
+    if (!grow((void **)&tr->keys, &tr->capkeys, tr->nkeys + 1, sizeof *tr->keys)) {
+        fail(tr, MV_ENOMEM);
+        return;
+    }
+    mv_buf_putc(s, T_KEY);
+    mv_buf_uv(s, tr->cur);
+    mv_buf_putc(s, (char)tr->cur_ev);
+    mv_buf_uv(s, tr->cur_file);
+    mv_buf_uv(s, tr->cur_line);
+    mv_buf_uv(s, tr->ncframes);
+    for (uint32_t i = 0; i < tr->ncframes; i++) {
+        const rframe *f = &tr->cframes[i];
+        mv_buf_uv(s, f->serial);
+        mv_buf_uv(s, f->function);
+        mv_buf_uv(s, f->file);
+        mv_buf_uv(s, f->line);
+        encode_locals(s, f);
+    }
+    mv_buf_uv(s, nset);
+    for (uint32_t i = 0; i < nset; i++) {
+        const live *l = &tr->slots[set[i]];
+        mv_buf_uv(s, l->ref);
+        mv_buf_uv(s, l->addr);
+        mv_buf_uv(s, l->ver_off);
+        mv_buf_sv(s, l->refcount);
+    }
+    mv_buf_uv(s, stdout_len);
+    mv_buf_putc(s, tr->truncated);
+    if (s->failed) {
+        fail(tr, MV_ENOMEM);
+        return;
+    }
+    tr->keys[tr->nkeys++] = (keyframe){tr->cur, start};
+    tr->last_key_bytes = s->len - start;
+    tr->bytes_since_key = 0;
+    tr->steps_since_key = 0;
+}
+
+mv_status
+mv_rec_end(mv_trace *tr, size_t stdout_len)
+{
+    mv_buf *s = &tr->stream;
+    /* frames: how many leading frames are the same calls as before */
+    uint32_t kept = 0;
+    while (kept < tr->ncframes && kept < tr->npframes &&
+           tr->cframes[kept].serial == tr->pframes[kept].serial)
+        kept++;
+    mv_buf_putc(s, T_FRAMES);
+    mv_buf_uv(s, tr->ncframes);
+    mv_buf_uv(s, kept);
+    for (uint32_t i = kept; i < tr->ncframes; i++) {
+        mv_buf_uv(s, tr->cframes[i].serial);
+        mv_buf_uv(s, tr->cframes[i].function);
+        mv_buf_uv(s, tr->cframes[i].file);
+    }
+    for (uint32_t i = 0; i < tr->ncframes; i++)
+        mv_buf_uv(s, tr->cframes[i].line);
+    for (uint32_t i = 0; i < tr->ncframes; i++) {
+        if (i < kept && same_locals(&tr->cframes[i], &tr->pframes[i])) {
+            mv_buf_putc(s, 0);
+        } else {
+            mv_buf_putc(s, 1);
+            encode_locals(s, &tr->cframes[i]);
+        }
+    }
+    /* drops: reachable before, not now (or freed meanwhile) */
+    uint32_t ndrop = 0;
+    for (uint32_t i = 0; i < tr->nprev; i++) {
+        live *l = &tr->slots[tr->prev[i]];
+        if (l->seen != tr->cur + 1 || l->dead)
+            ndrop++;
+    }
+    mv_buf_uv(s, ndrop);
+    for (uint32_t i = 0; i < tr->nprev; i++) {
+        live *l = &tr->slots[tr->prev[i]];
+        if (l->seen != tr->cur + 1 || l->dead)
+            mv_buf_uv(s, l->ref);
+    }
+    if (stdout_len < tr->stdout_prev)
+        stdout_len = tr->stdout_prev;
+    mv_buf_uv(s, stdout_len - tr->stdout_prev);
+    mv_buf_putc(s, tr->truncated);
+    if (s->failed) {
+        mv_rec_abort(tr);
+        return fail(tr, MV_ENOMEM);
+    }
+    /* commit: previous-step bookkeeping */
+    for (uint32_t i = 0; i < tr->nprev; i++) {
+        uint32_t si = tr->prev[i];
+        live *l = &tr->slots[si];
+        l->in_prev = 0;
+        if (l->dead == 1 && l->seen != tr->cur + 1)
+            release_slot(tr, si);
+    }
+    for (uint32_t i = 0; i < tr->nreach; i++)
+        tr->slots[tr->reach[i]].in_prev = 1;
+    uint32_t *t = tr->prev;
+    tr->prev = tr->reach;
+    tr->reach = t;
+    uint32_t c = tr->capprev;
+    tr->capprev = tr->capreach;
+    tr->capreach = c;
+    tr->nprev = tr->nreach;
+    /* keyframe decision, then swap frames */
+    size_t step_bytes = s->len - tr->step_start;
+    tr->bytes_since_key += step_bytes;
+    tr->steps_since_key++;
+    tr->stdout_prev = stdout_len;
+    bool key = tr->nkeys == 0 || tr->steps_since_key >= KEY_MAX_STEPS ||
+               (tr->steps_since_key >= KEY_MIN_STEPS &&
+                tr->bytes_since_key > 4 * tr->last_key_bytes);
+    if (key)
+        write_key(tr, tr->prev, tr->nprev, stdout_len);
+    tr->nreach = 0;
+    rframe *pf = tr->pframes;
+    uint32_t pc = tr->capp;
+    tr->pframes = tr->cframes;
+    tr->capp = tr->capc;
+    tr->npframes = tr->ncframes;
+    tr->cframes = pf;
+    tr->capc = pc;
+    tr->ncframes = 0;
+    tr->in_step = false;
+    tr->nsteps++;
+    return tr->status;
+}
+
+void
+mv_rec_abort(mv_trace *tr)
+{
+    if (!tr->in_step)
+        return;
+    tr->stream.len = tr->step_start;
+    tr->stream.failed = false;
+    tr->in_step = false;
+    /* the live table may now hold content this step recorded; the trace
+     * stops recording (status set by the caller's failure) */
+    if (tr->status == MV_OK)
+        tr->status = MV_ELIMIT;
+}
+
+void
+mv_trace_forget(mv_trace *tr, uint64_t block)
+{
+    if (!tr->addrmap.count)
+        return;
+    static const uint8_t pres[] = {0, 16, 32};
+    for (int k = 0; k < 3; k++) {
+        uint64_t *v = mv_map_get(&tr->addrmap, block + pres[k]);
+        if (v && tr->slots[*v - 1].pre == pres[k]) {
+            retire(tr, (uint32_t)(*v - 1));
+            return;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* reading */
+
+typedef struct dobj {
+    uint32_t ref;
+    uint64_t addr;
+    uint64_t ver_off;
+    int64_t refcount;
+} dobj;
+
+typedef struct dec {
+    const mv_trace *tr;
+    const unsigned char *base, *p, *end;
+    uint32_t step; /* last step applied */
+    rframe *frames;
+    uint32_t nframes, capframes;
+    dobj *objs;        /* dense, order arbitrary */
+    uint32_t nobjs, capobjs;
+    mv_map index;      /* ref -> position in objs + 1 */
+    size_t stdout_len;
+    bool truncated;
+    bool ok;
+    /* per-step change lists, for the iterator */
+    uint32_t *changed; /* positions in objs whose content changed */
+    uint32_t nchanged, capchanged;
+    uint32_t *rcref;
+    int64_t *rcval;
+    uint32_t nrc, caprc, caprcv;
+    uint32_t *drops;
+    uint32_t ndrops, capdrops;
+    bool frames_changed;
+    mv_event ev;
+    uint32_t file, line;
+} dec;
+
+static bool
+rd(dec *d, uint64_t *v)
+{
+    if (!mv_read_uv(&d->p, d->end, v)) {
+        *v = 0;
+        return d->ok = false;
+    }
+    return true;
+}
+
+static uint32_t
+rd32(dec *d)
+{
+    uint64_t v = 0;
+    rd(d, &v);
+    return (uint32_t)v;
+}
+
+static int64_t
+rds(dec *d)
+{
+    uint64_t v = 0;
+    rd(d, &v);
+    return mv_unzigzag(v);
+}
+
+static int
+rdbyte(dec *d)
+{
+    if (d->p >= d->end) {
+        d->ok = false;
+        return 0;
+    }
+    return *d->p++;
+}
+
+static void
+dec_release(dec *d)
+{
+    free_frames(d->frames, d->capframes);
+    mv_free(d->frames);
+    mv_free(d->objs);
+    mv_map_release(&d->index);
+    mv_free(d->changed);
+    mv_free(d->rcref);
+    mv_free(d->rcval);
+    mv_free(d->drops);
+}
+
+static bool
+dec_frames_reserve(dec *d, uint32_t n)
+{
+    uint32_t old = d->capframes;
+    if (!grow((void **)&d->frames, &d->capframes, n, sizeof *d->frames))
+        return false;
+    if (d->capframes > old)
+        memset(d->frames + old, 0, (d->capframes - old) * sizeof *d->frames);
+    return true;
+}
+
+static bool
+dec_read_locals(dec *d, rframe *f)
+{
+    uint32_t n = rd32(d);
+    if (!d->ok || n > (uint32_t)(d->end - d->p))
+        return d->ok = false;
+    if (!grow((void **)&f->locals, &f->caplocals, n, sizeof *f->locals))
+        return d->ok = false;
+    f->nlocals = n;
+    for (uint32_t k = 0; k < n; k++) {
+        f->locals[k].name = rd32(d);
+        f->locals[k].ref = rd32(d);
+    }
+    return d->ok;
+}
+
+static bool
+dec_set_obj(dec *d, uint32_t ref, uint64_t addr, uint64_t off, int64_t rc, bool content)
+{
+    uint64_t *v = mv_map_get(&d->index, ref);
+    uint32_t pos;
+    if (v) {
+        pos = (uint32_t)(*v - 1);
+    } else {
+        if (!grow((void **)&d->objs, &d->capobjs, d->nobjs + 1, sizeof *d->objs) ||
+            mv_map_put(&d->index, ref, (uint64_t)d->nobjs + 1) != MV_OK)
+            return d->ok = false;
+        pos = d->nobjs++;
+        d->objs[pos].ref = ref;
+        d->objs[pos].addr = addr;
+    }
+    dobj *o = &d->objs[pos];
+    if (addr)
+        o->addr = addr;
+    if (off != UINT64_MAX)
+        o->ver_off = off;
+    o->refcount = rc;
+    if (content) {
+        if (!grow((void **)&d->changed, &d->capchanged, d->nchanged + 1, sizeof *d->changed))
+            return d->ok = false;
+        d->changed[d->nchanged++] = pos;
+    }
+    return true;
+}
+
+static void
+dec_drop(dec *d, uint32_t ref)
+{
+    uint64_t *v = mv_map_get(&d->index, ref);
+    if (!v)
+        return;
+    uint32_t pos = (uint32_t)(*v - 1);
+    mv_map_del(&d->index, ref);
+    uint32_t last = d->nobjs - 1;
+    if (pos != last) {
+        d->objs[pos] = d->objs[last];
+        uint64_t *w = mv_map_get(&d->index, d->objs[pos].ref);
+        if (w)
+            *w = (uint64_t)pos + 1;
+    }
+    d->nobjs--;
+}
+
+/* Skip the content of an object record (after its refcount). */
+static void
+skip_content(dec *d)
+{
+    uint64_t v;
+    rd(d, &v);       /* type */
+    rdbyte(d);       /* kind */
+    int flags = rdbyte(d);
+    rd(d, &v);       /* size */
+    rd(d, &v);       /* value length + 1 */
+    if (v) {
+        if (v - 1 > (uint64_t)(d->end - d->p)) {
+            d->ok = false;
+            return;
+        }
+        d->p += v - 1;
+    }
+    if (flags & MV_OF_CUT)
+        rd(d, &v);
+    uint64_t n = 0;
+    rd(d, &n);
+    for (uint64_t k = 0; k < n && d->ok; k++)
+        rd(d, &v);
+    rd(d, &v);       /* hidden */
+}
+
+/* Load the KEY record at off into d (replacing everything). */
+static bool
+dec_load_key(dec *d, uint64_t off)
+{
+    d->p = d->base + off;
+    if (rdbyte(d) != T_KEY)
+        return d->ok = false;
+    d->step = rd32(d);
+    d->ev = (mv_event)rdbyte(d);
+    d->file = rd32(d);
+    d->line = rd32(d);
+    uint32_t nf = rd32(d);
+    if (!d->ok || !dec_frames_reserve(d, nf))
+        return d->ok = false;
+    d->nframes = nf;
+    for (uint32_t i = 0; i < nf && d->ok; i++) {
+        rframe *f = &d->frames[i];
+        uint64_t serial;
+        rd(d, &serial);
+        f->serial = serial;
+        f->function = rd32(d);
+        f->file = rd32(d);
+        f->line = rd32(d);
+        dec_read_locals(d, f);
+    }
+    mv_map_clear(&d->index);
+    d->nobjs = 0;
+    uint32_t n = rd32(d);
+    for (uint32_t i = 0; i < n && d->ok; i++) {
+        uint32_t ref = rd32(d);
+        uint64_t addr, off2;
+        rd(d, &addr);
+        rd(d, &off2);
+        int64_t rc = rds(d);
+        dec_set_obj(d, ref, addr, off2, rc, false);
+    }
+    uint64_t so;
+    rd(d, &so);
+    d->stdout_len = so;
+    d->truncated = rdbyte(d) != 0;
+    return d->ok;
+}
+
+/* Step over a KEY record: it equals the state the decoder already has. */
+static bool
+skip_key(dec *d)
+{
+    uint64_t v;
+    d->p++;
+    rd(d, &v);
+    rdbyte(d);
+    rd(d, &v);
+    rd(d, &v);
+    uint32_t nf = rd32(d);
+    for (uint32_t i = 0; i < nf && d->ok; i++) {
+        for (int k = 0; k < 4; k++)
+            rd(d, &v);
+        uint32_t nl = rd32(d);
+        for (uint32_t k = 0; k < nl && d->ok; k++) {
+            rd(d, &v);
+            rd(d, &v);
+        }
+    }
+    uint32_t n = rd32(d);
+    for (uint32_t i = 0; i < n && d->ok; i++)
+        for (int k = 0; k < 4; k++)
+            rd(d, &v);
+    rd(d, &v);
+    rdbyte(d);
+    return d->ok;
+}
+
+/* Apply the next STEP record (skipping KEY records before it). */
+static bool
+dec_next_step(dec *d)
+{
+    d->nchanged = d->nrc = d->ndrops = 0;
+    int tag;
+    for (;;) {
+        if (d->p >= d->end)
+            return d->ok = false;
+        tag = *d->p;
+        if (tag != T_KEY)
+            break;
+        if (!skip_key(d))
+            return false;
+    }
+    if (rdbyte(d) != T_STEP)
+        return d->ok = false;
+    d->ev = (mv_event)rdbyte(d);
+    d->file = rd32(d);
+    d->line = rd32(d);
+    d->step = d->step == UINT32_MAX ? 0 : d->step + 1;
+    for (;;) {
+        tag = rdbyte(d);
+        if (!d->ok)
+            return false;
+        if (tag == T_FRAMES)
+            break;
+        const unsigned char *rec = d->p - 1;
+        uint32_t ref = rd32(d);
+        if (tag == T_NEW) {
+            uint64_t addr;
+            rd(d, &addr);
+            int64_t rc = rds(d);
+            dec_set_obj(d, ref, addr, (uint64_t)(rec - d->base), rc, true);
+            skip_content(d);
+        } else if (tag == T_FULL) {
+            int64_t rc = rds(d);
+            dec_set_obj(d, ref, 0, (uint64_t)(rec - d->base), rc, true);
+            skip_content(d);
+        } else if (tag == T_RC) {
+            int64_t rc = rds(d);
+            dec_set_obj(d, ref, 0, UINT64_MAX, rc, false);
+            if (!grow((void **)&d->rcref, &d->caprc, d->nrc + 1, sizeof *d->rcref) ||
+                !grow((void **)&d->rcval, &d->caprcv, d->nrc + 1, sizeof *d->rcval))
+                return d->ok = false;
+            d->rcref[d->nrc] = ref;
+            d->rcval[d->nrc++] = rc;
+        } else {
+            return d->ok = false;
+        }
+    }
+    uint32_t nf = rd32(d), kept = rd32(d);
+    if (!d->ok || kept > nf || kept > d->nframes || !dec_frames_reserve(d, nf))
+        return d->ok = false;
+    d->frames_changed = nf != d->nframes || kept != nf;
+    for (uint32_t i = kept; i < nf; i++) {
+        uint64_t serial;
+        rd(d, &serial);
+        d->frames[i].serial = serial;
+        d->frames[i].function = rd32(d);
+        d->frames[i].file = rd32(d);
+        d->frames[i].nlocals = 0;
+    }
+    d->nframes = nf;
+    for (uint32_t i = 0; i < nf; i++) {
+        uint32_t line = rd32(d);
+        if (line != d->frames[i].line)
+            d->frames_changed = true;
+        d->frames[i].line = line;
+    }
+    for (uint32_t i = 0; i < nf && d->ok; i++) {
+        if (rdbyte(d)) {
+            d->frames_changed = true;
+            dec_read_locals(d, &d->frames[i]);
+        }
+    }
+    uint32_t nd = rd32(d);
+    if (!d->ok || nd > (uint32_t)(d->end - d->p))
+        return d->ok = false;
+    if (!grow((void **)&d->drops, &d->capdrops, nd, sizeof *d->drops))
+        return d->ok = false;
+    for (uint32_t i = 0; i < nd; i++) {
+        d->drops[i] = rd32(d);
+        dec_drop(d, d->drops[i]);
+    }
+    d->ndrops = nd;
+    uint64_t grow_out;
+    rd(d, &grow_out);
+    d->stdout_len += grow_out;
+    d->truncated = rdbyte(d) != 0;
+    return d->ok;
+}
+
+static void
+dec_init(dec *d, const mv_trace *tr)
+{
+    memset(d, 0, sizeof *d);
+    d->tr = tr;
+    d->base = (const unsigned char *)tr->stream.data;
+    d->p = d->base;
+    d->end = d->base + tr->stream.len;
+    d->step = UINT32_MAX;
+    d->ok = true;
+}
+
+/* Decode the content record at off into o; items go to *items (grown). */
+static bool
+read_version(const mv_trace *tr, uint64_t off, mv_object *o, uint32_t **items, size_t *nitems,
+             size_t *capitems)
+{
+    dec d;
+    dec_init(&d, tr);
+    d.p = d.base + off;
+    int tag = rdbyte(&d);
+    if (tag != T_NEW && tag != T_FULL)
+        return false;
+    rd32(&d); /* ref */
+    if (tag == T_NEW) {
+        uint64_t a;
+        rd(&d, &a);
+    }
+    rds(&d); /* refcount: the current one comes from the decoder */
+    o->type = rd32(&d);
+    o->kind = (uint8_t)rdbyte(&d);
+    o->flags = (uint8_t)rdbyte(&d);
+    uint64_t v;
+    rd(&d, &v);
+    o->size = v;
+    rd(&d, &v);
+    if (v) {
+        if (v - 1 > (uint64_t)(d.end - d.p))
+            return false;
+        o->value = (const char *)d.p;
+        o->value_len = (uint32_t)(v - 1);
+        d.p += v - 1;
+    } else {
+        o->value = NULL;
+        o->value_len = 0;
+    }
+    o->length = 0;
+    if (o->flags & MV_OF_CUT)
+        rd(&d, &o->length);
+    uint64_t n = 0;
+    rd(&d, &n);
+    if (!d.ok || n > (uint64_t)(d.end - d.p))
+        return false;
+    if (*nitems + n > *capitems) {
+        size_t c = *capitems ? *capitems : 64;
+        while (c < *nitems + n)
+            c *= 2;
+        uint32_t *q = mv_realloc(*items, c * sizeof *q);
+        if (!q)
+            return false;
+        *items = q;
+        *capitems = c;
+    }
+    o->nitems = (uint32_t)n;
+    /* store the offset for now; pointers are fixed once items stop moving */
+    o->items = (const uint32_t *)(uintptr_t)*nitems;
+    for (uint64_t k = 0; k < n; k++)
+        (*items)[(*nitems)++] = rd32(&d);
+    rd(&d, &o->hidden);
+    return d.ok;
+}
+
+static int
+cmp_obj(const void *a, const void *b)
+{
+    uint32_t x = ((const mv_object *)a)->ref, y = ((const mv_object *)b)->ref;
+    return x < y ? -1 : x > y;
+}
+
+/* Build an mv_state from the decoder's current state. */
+static mv_status
+materialize(const dec *d, mv_state *out)
+{
+    const mv_trace *tr = d->tr;
+    memset(out, 0, sizeof *out);
+    out->trace = tr;
+    out->step = d->step;
+    out->event = d->ev;
+    out->file = d->file;
+    out->line = d->line;
+    out->stdout_len = d->stdout_len;
+    out->truncated = d->truncated;
+    size_t nloc = 0;
+    for (uint32_t i = 0; i < d->nframes; i++)
+        nloc += d->frames[i].nlocals;
+    out->frames = mv_calloc(d->nframes ? d->nframes : 1, sizeof *out->frames);
+    out->locals_mem = mv_calloc(nloc ? nloc : 1, sizeof *out->locals_mem);
+    out->objects = mv_calloc(d->nobjs ? d->nobjs : 1, sizeof *out->objects);
+    if (!out->frames || !out->locals_mem || !out->objects)
+        goto nomem;
+    out->nframes = d->nframes;
+    size_t at = 0;
+    for (uint32_t i = 0; i < d->nframes; i++) {
+        const rframe *f = &d->frames[i];
+        mv_frame *g = &out->frames[i];
+        g->function = f->function;
+        g->file = f->file;
+        g->line = f->line;
+        g->nlocals = f->nlocals;
+        g->locals = out->locals_mem + at;
+        if (f->nlocals)
+            memcpy(out->locals_mem + at, f->locals, f->nlocals * sizeof *f->locals);
+        at += f->nlocals;
+    }
+    size_t nitems = 0, capitems = 0;
+    uint32_t *items = NULL;
+    for (uint32_t i = 0; i < d->nobjs; i++) {
+        mv_object *o = &out->objects[i];
+        const dobj *s = &d->objs[i];
+        if (!read_version(tr, s->ver_off, o, &items, &nitems, &capitems)) {
+            mv_free(items);
+            goto nomem;
+        }
+        o->ref = s->ref;
+        o->addr = s->addr;
+        o->refcount = s->refcount;
+    }
+    out->items_mem = items;
+    out->nobjects = d->nobjs;
+    for (uint32_t i = 0; i < out->nobjects; i++)
+        out->objects[i].items = items + (uintptr_t)out->objects[i].items;
+    qsort(out->objects, out->nobjects, sizeof *out->objects, cmp_obj);
+    /* frame line: the step's own location is the innermost frame's */
+    return MV_OK;
+nomem:
+    mv_state_release(out);
+    return MV_ENOMEM;
+}
+
+void
+mv_state_release(mv_state *s)
+{
+    if (!s)
+        return;
+    mv_free(s->frames);
+    mv_free(s->locals_mem);
+    mv_free(s->objects);
+    mv_free(s->items_mem);
+    memset(s, 0, sizeof *s);
+}
+
+const mv_object *
+mv_state_find(const mv_state *s, uint32_t ref)
+{
+    size_t lo = 0, hi = s->nobjects;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint32_t r = s->objects[mid].ref;
+        if (r == ref)
+            return &s->objects[mid];
+        if (r < ref)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Position d at `step`: load the nearest keyframe at or before it, then
+ * apply deltas. */
+static bool
+dec_seek(dec *d, const mv_trace *tr, uint32_t step)
+{
+    if (step >= tr->nsteps || !tr->nkeys)
+        return false;
+    size_t lo = 0, hi = tr->nkeys;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (tr->keys[mid].step <= step)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (!dec_load_key(d, tr->keys[lo].off))
+        return false;
+    while (d->step < step)
+        if (!dec_next_step(d))
+            return false;
+    return true;
+}
+
+mv_status
+mv_trace_state(const mv_trace *tr, uint32_t step, mv_state *out)
+{
+    if (step >= tr->nsteps)
+        return MV_EINVAL;
+    dec d;
+    dec_init(&d, tr);
+    mv_status st = dec_seek(&d, tr, step) ? materialize(&d, out) : MV_EFORMAT;
+    dec_release(&d);
+    return st;
+}
+
+mv_status
+mv_trace_step_info(const mv_trace *tr, uint32_t step, mv_event *ev, uint32_t *file,
+                   uint32_t *line)
+{
+    if (step >= tr->nsteps)
+        return MV_EINVAL;
+    dec d;
+    dec_init(&d, tr);
+    mv_status st = MV_EFORMAT;
+    if (dec_seek(&d, tr, step)) {
+        *ev = d.ev;
+        *file = d.file;
+        *line = d.line;
+        st = MV_OK;
+    }
+    dec_release(&d);
+    return st;
+}
+
+uint32_t
+mv_trace_find_line(const mv_trace *tr, uint32_t line)
+{
+    uint32_t prog = tr->program ? tr->prog_file : UINT32_MAX;
+    dec d;
+    dec_init(&d, tr);
+    uint32_t found = UINT32_MAX;
+    while (dec_next_step(&d)) {
+        if (d.ev == MV_EV_LINE && d.line == line && (prog == UINT32_MAX || d.file == prog)) {
+            found = d.step;
+            break;
+        }
+    }
+    dec_release(&d);
+    return found;
+}
+
+/* ------------------------------------------------------------------ */
+/* iterator */
+
+struct mv_trace_iter {
+    dec d;
+    mv_status status;
+    mv_frame *frames;
+    uint32_t capframes;
+    mv_object *objs;
+    uint32_t capobjs;
+    uint32_t *items;
+    size_t capitems;
+};
+
+mv_status
+mv_trace_iter_new(const mv_trace *tr, mv_trace_iter **out)
+{
+    mv_trace_iter *it = mv_calloc(1, sizeof *it);
+    if (!it)
+        return MV_ENOMEM;
+    dec_init(&it->d, tr);
+    *out = it;
+    return MV_OK;
+}
+
+void
+mv_trace_iter_free(mv_trace_iter *it)
+{
+    if (!it)
+        return;
+    dec_release(&it->d);
+    mv_free(it->frames);
+    mv_free(it->objs);
+    mv_free(it->items);
+    mv_free(it);
+}
+
+mv_status
+mv_trace_iter_status(const mv_trace_iter *it)
+{
+    return it->status;
+}
+
+bool
+mv_trace_iter_next(mv_trace_iter *it, mv_delta *out)
+{
+    dec *d = &it->d;
+    uint32_t next = d->step == UINT32_MAX ? 0 : d->step + 1;
+    if (it->status != MV_OK || next >= d->tr->nsteps)
+        return false;
+    if (!dec_next_step(d)) {
+        it->status = MV_EFORMAT;
+        return false;
+    }
+    memset(out, 0, sizeof *out);
+    out->step = d->step;
+    out->event = d->ev;
+    out->file = d->file;
+    out->line = d->line;
+    out->frames_changed = d->frames_changed || d->step == 0;
+    if (!grow((void **)&it->frames, &it->capframes, d->nframes, sizeof *it->frames) ||
+        !grow((void **)&it->objs, &it->capobjs, d->nchanged, sizeof *it->objs))
+        goto nomem;
+    for (uint32_t i = 0; i < d->nframes; i++) {
+        it->frames[i] = (mv_frame){d->frames[i].function, d->frames[i].file, d->frames[i].line,
+                                   d->frames[i].nlocals, d->frames[i].locals};
+    }
+    out->nframes = d->nframes;
+    out->frames = it->frames;
+    size_t nitems = 0;
+    for (uint32_t i = 0; i < d->nchanged; i++) {
+        const dobj *s = &d->objs[d->changed[i]];
+        mv_object *o = &it->objs[i];
+        if (!read_version(d->tr, s->ver_off, o, &it->items, &nitems, &it->capitems))
+            goto nomem;
+        o->ref = s->ref;
+        o->addr = s->addr;
+        o->refcount = s->refcount;
+    }
+    for (uint32_t i = 0; i < d->nchanged; i++)
+        it->objs[i].items = it->items + (uintptr_t)it->objs[i].items;
+    out->nobjects = d->nchanged;
+    out->objects = it->objs;
+    out->nrc = d->nrc;
+    out->rc_refs = d->rcref;
+    out->rc_vals = d->rcval;
+    out->ndrops = d->ndrops;
+    out->drops = d->drops;
+    out->stdout_len = d->stdout_len;
+    out->truncated = d->truncated;
+    return true;
+nomem:
+    it->status = MV_ENOMEM;
+    return false;
+}

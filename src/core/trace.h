@@ -1,0 +1,290 @@
+/* The trace model: everything memview recorded about one run, as plain C data
+ * (no PyObject *, no Python.h). Capture (src/py/) writes it through the
+ * mv_rec_* calls; renderers (src/render/) read it through mv_state.
+ *
+ * Identity. An object gets a memview id ("ref", 1, 2, ...) the first time it
+ * is seen, keyed by its address. The ref holds while the object lives: the
+ * allocator hook calls mv_trace_forget() when the block is freed, so a later
+ * object at the same address gets a new ref. Where no free call happens
+ * (objects parked on CPython's free lists), two rules still catch most reuse:
+ * a different type at the address is a new object, and an immutable object
+ * (int, float, str, bytes, tuple, ...) whose identity hash (its raw content)
+ * changed is a new object.
+ *
+ * Storage. One append-only byte stream of varint records:
+ *   STEP   header (event, file, line, stdout growth), the frames (only what
+ *          changed since the previous step), then object records, then drops.
+ *   NEW    an object seen for the first time: full content.
+ *   FULL   a known object whose content changed: full content.
+ *   RC     a known object whose reference count alone changed.
+ *   KEY    after some steps, the full state (frames + every reachable object
+ *          with the offset of its current content), so any step is rebuilt
+ *          from the nearest keyframe plus a few deltas.
+ * A version of an object's content is therefore stored exactly once, at the
+ * step where it appeared, and a step costs what changed in it.
+ *
+ * Reading. mv_trace_state() rebuilds the state of any step into an mv_state
+ * whose arrays belong to the state (mv_state_release) and whose strings point
+ * into the trace (valid while the trace lives and is not recorded into). */
+#ifndef MV_CORE_TRACE_H
+#define MV_CORE_TRACE_H
+
+#include "mv.h"
+
+/* ---- what a step shows ---- */
+
+typedef enum mv_event {
+    MV_EV_LINE = 0,      /* a line is about to run */
+    MV_EV_CALL = 1,      /* a user function was entered */
+    MV_EV_RETURN = 2,    /* a user function is returning (value still in frame) */
+    MV_EV_EXCEPTION = 3, /* an exception was raised in a user frame */
+    MV_EV__COUNT
+} mv_event;
+
+const char *mv_event_name(mv_event ev);
+
+typedef enum mv_kind {
+    MV_K_OPAQUE = 0, /* shown by type name only */
+    MV_K_NONE,
+    MV_K_BOOL,
+    MV_K_INT,
+    MV_K_FLOAT,
+    MV_K_COMPLEX,
+    MV_K_STR,
+    MV_K_BYTES,
+    MV_K_LIST,
+    MV_K_TUPLE,
+    MV_K_SET,
+    MV_K_FROZENSET,
+    MV_K_DICT,
+    MV_K_INSTANCE,   /* attrs */
+    MV_K_CLASS,      /* value = class name, attrs */
+    MV_K_FUNCTION,   /* value = "name(a, b=…, *args)" */
+    MV_K_MODULE,     /* value = module name */
+    MV_K__COUNT
+} mv_kind;
+
+const char *mv_kind_name(mv_kind k);
+/* True for kinds whose items are a sequence of refs (list/tuple/set/frozenset). */
+bool mv_kind_is_seq(mv_kind k);
+/* True for kinds whose items are (name string id, ref) pairs. */
+bool mv_kind_has_attrs(mv_kind k);
+/* True for kinds whose value is a scalar (None .. bytes). */
+bool mv_kind_is_scalar(mv_kind k);
+
+enum mv_obj_flags {
+    MV_OF_IMMORTAL = 1u << 0, /* 3.12+ immortal or 3.11 statically allocated */
+    MV_OF_REPR = 1u << 1,     /* value is display text, not a JSON-native value */
+    MV_OF_CUT = 1u << 2,      /* value was truncated; `length` is the full length */
+    MV_OF_IMMUTABLE = 1u << 3 /* the object's content cannot change */
+};
+
+/* One object as seen at one step. */
+typedef struct mv_object {
+    uint32_t ref;       /* memview id */
+    uint32_t type;      /* string id of the type name */
+    uint64_t addr;      /* what id() returns */
+    uint8_t kind;       /* mv_kind */
+    uint8_t flags;      /* mv_obj_flags */
+    int64_t refcount;   /* references held by the program; -1 when immortal */
+    uint64_t size;      /* sys.getsizeof() */
+    const char *value;  /* scalar text (UTF-8, WTF-8 for lone surrogates), or NULL */
+    uint32_t value_len; /* bytes in value */
+    uint64_t length;    /* full length in characters (str) / bytes (bytes) /
+                           digits (int) when MV_OF_CUT; else 0 */
+    uint32_t nitems;    /* entries in items (refs, or pairs: see below) */
+    const uint32_t *items; /* seq: refs; dict: k0,v0,k1,v1...; attrs: name0,ref0,... */
+    uint64_t hidden;    /* container elements not shown (past the limit) */
+} mv_object;
+
+typedef struct mv_local {
+    uint32_t name; /* string id */
+    uint32_t ref;  /* object ref */
+} mv_local;
+
+typedef struct mv_frame {
+    uint32_t function; /* string id: "<module>", "f", "Class.method" */
+    uint32_t file;     /* string id: the path as the program named it */
+    uint32_t line;     /* line about to run (or being left) in this frame */
+    uint32_t nlocals;
+    const mv_local *locals;
+} mv_frame;
+
+typedef enum mv_end {
+    MV_END_RUNNING = 0, /* still recording (or killed: the trace is what it is) */
+    MV_END_OK,          /* the program finished */
+    MV_END_EXCEPTION,   /* it raised an uncaught exception */
+    MV_END_EXIT,        /* sys.exit(n) */
+    MV_END_LIMIT,       /* memview's step limit stopped it */
+    MV_END_INTERRUPT    /* KeyboardInterrupt / Ctrl-C */
+} mv_end;
+
+const char *mv_end_name(mv_end e);
+
+/* The state of one step, rebuilt from the trace. */
+typedef struct mv_state {
+    const struct mv_trace *trace;
+    uint32_t step;
+    mv_event event;
+    uint32_t file, line;    /* where the step is (innermost frame) */
+    uint32_t nframes;       /* outermost first */
+    mv_frame *frames;
+    uint32_t nobjects;      /* every reachable object, sorted by ref */
+    mv_object *objects;
+    size_t stdout_len;      /* bytes of the program's stdout up to this step */
+    bool truncated;         /* the per-step object cap cut the walk */
+    /* private storage */
+    mv_local *locals_mem;
+    uint32_t *items_mem;
+} mv_state;
+
+void mv_state_release(mv_state *s);
+/* Binary search by ref; NULL if the object is not in this state. */
+const mv_object *mv_state_find(const mv_state *s, uint32_t ref);
+
+/* ---- limits ---- */
+
+typedef struct mv_limits {
+    uint64_t max_steps;   /* recording stops after this many steps */
+    uint32_t max_items;   /* container elements recorded per object */
+    uint32_t max_value;   /* characters of a str/bytes/int value recorded */
+    uint32_t max_objects; /* objects walked per step */
+    size_t max_stdout;    /* bytes of stdout kept */
+} mv_limits;
+
+#define MV_DEFAULT_MAX_STEPS 100000u
+#define MV_DEFAULT_MAX_ITEMS 100u
+#define MV_DEFAULT_MAX_VALUE 200u
+#define MV_DEFAULT_MAX_OBJECTS 5000u
+#define MV_DEFAULT_MAX_STDOUT (8u << 20)
+
+void mv_limits_default(mv_limits *lim);
+
+/* ---- the trace ---- */
+
+typedef struct mv_trace mv_trace;
+
+/* New empty trace. MV_ENOMEM. Free with mv_trace_free (NULL is fine). */
+mv_status mv_trace_new(mv_trace **out, const mv_limits *lim);
+void mv_trace_free(mv_trace *tr);
+const mv_limits *mv_trace_limits(const mv_trace *tr);
+
+/* Interned strings. Id 0 is the empty string. Returns UINT32_MAX when out of
+ * memory (then the trace is marked failed: see mv_trace_status). */
+uint32_t mv_trace_intern(mv_trace *tr, const char *s, size_t n);
+const char *mv_trace_str(const mv_trace *tr, uint32_t id, size_t *len);
+uint32_t mv_trace_nstrings(const mv_trace *tr);
+
+/* Run metadata (strings are copied). */
+void mv_trace_set_python(mv_trace *tr, const char *version);
+const char *mv_trace_python(const mv_trace *tr);
+void mv_trace_set_program(mv_trace *tr, const char *path);
+const char *mv_trace_program(const mv_trace *tr);
+/* Source text of a user file, keyed by its file string id. */
+mv_status mv_trace_add_source(mv_trace *tr, uint32_t file, const char *text, size_t n);
+uint32_t mv_trace_nsources(const mv_trace *tr);
+/* i-th source: its file string id and text. */
+const char *mv_trace_source(const mv_trace *tr, uint32_t i, uint32_t *file, size_t *len);
+bool mv_trace_has_source(const mv_trace *tr, uint32_t file);
+
+void mv_trace_set_end(mv_trace *tr, mv_end end, int exit_code, const char *message);
+mv_end mv_trace_end(const mv_trace *tr);
+int mv_trace_exit_code(const mv_trace *tr);
+const char *mv_trace_end_message(const mv_trace *tr); /* never NULL */
+/* Step at which the exception was raised (MV_END_EXCEPTION), else UINT32_MAX. */
+uint32_t mv_trace_exception_step(const mv_trace *tr);
+
+/* The program's stdout as recorded (bounded by max_stdout). */
+void mv_trace_stdout_append(mv_trace *tr, const char *s, size_t n);
+const char *mv_trace_stdout(const mv_trace *tr, size_t *len);
+
+uint32_t mv_trace_nsteps(const mv_trace *tr);
+/* First failure seen while recording (MV_ENOMEM...), or MV_OK. A failed trace
+ * keeps every step completed before the failure. */
+mv_status mv_trace_status(const mv_trace *tr);
+/* Bytes used by the encoded stream (for benchmarks and docs). */
+size_t mv_trace_stream_bytes(const mv_trace *tr);
+
+/* ---- recording one step ----
+ * mv_rec_begin; then mv_rec_frame / mv_rec_local for each frame outermost
+ * first; mv_rec_ref for every object reached (gives its ref); mv_rec_object
+ * once per reached object with its content; mv_rec_end. A step whose
+ * recording fails part-way is dropped whole. */
+
+mv_status mv_rec_begin(mv_trace *tr, mv_event ev, uint32_t file, uint32_t line);
+/* serial: distinct for each call (frame identity across steps). */
+mv_status mv_rec_frame(mv_trace *tr, uint64_t serial, uint32_t function, uint32_t file,
+                       uint32_t line);
+mv_status mv_rec_local(mv_trace *tr, uint32_t name, uint32_t ref);
+
+/* What mv_rec_ref tells capture about an object it reached. */
+typedef struct mv_recref {
+    uint32_t ref;   /* memview id (0 only on failure) */
+    uint32_t slot;  /* handle for mv_rec_object / mv_rec_refcount this step */
+    bool seen;      /* already reached in this step: do not record it again */
+    bool fresh;     /* a new ref (first sight, or the address was reused) */
+    bool known;     /* immutable and recorded before: content cannot have
+                       changed, mv_rec_refcount is enough */
+} mv_recref;
+
+/* Find or assign the ref of the object at addr. A new ref is assigned when
+ * the address is unknown, holds another type, or (ident_hash != 0, immutable
+ * objects) holds different content. pre is the allocator pre-header size
+ * (block = addr - pre), used by mv_trace_forget. Marks the object reached in
+ * this step. MV_ENOMEM. */
+mv_status mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre,
+                     uint64_t ident_hash, mv_recref *out);
+/* Record the content of an object reached this step (obj->ref, obj->addr are
+ * taken from r; the rest from obj). */
+mv_status mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj);
+/* For r->known objects: record the reference count only. */
+mv_status mv_rec_refcount(mv_trace *tr, const mv_recref *r, int64_t refcount);
+void mv_rec_set_truncated(mv_trace *tr);
+mv_status mv_rec_end(mv_trace *tr, size_t stdout_len);
+/* Abandon a step begun with mv_rec_begin (nothing of it is kept). */
+void mv_rec_abort(mv_trace *tr);
+
+/* The allocator hook reports a freed block: any object whose block started
+ * at addr - preheader is gone. Cheap when addr is unknown. */
+void mv_trace_forget(mv_trace *tr, uint64_t block_addr);
+
+/* ---- reading ---- */
+
+/* Rebuild step `step` (0-based). MV_EINVAL if out of range, MV_ENOMEM. */
+mv_status mv_trace_state(const mv_trace *tr, uint32_t step, mv_state *out);
+/* First step whose event is LINE at `line` of the program file; UINT32_MAX
+ * if none. */
+uint32_t mv_trace_find_line(const mv_trace *tr, uint32_t line);
+/* Location of a step without rebuilding it. */
+mv_status mv_trace_step_info(const mv_trace *tr, uint32_t step, mv_event *ev, uint32_t *file,
+                             uint32_t *line);
+
+/* Sequential reading of every step as a delta, for writers of the whole
+ * trace. Everything a delta points to is valid until the next call. */
+typedef struct mv_delta {
+    uint32_t step;
+    mv_event event;
+    uint32_t file, line;
+    bool frames_changed;       /* frames differ from the previous step */
+    uint32_t nframes;          /* the full stack at this step, outermost first */
+    const mv_frame *frames;
+    uint32_t nobjects;         /* objects whose content appeared at this step */
+    const mv_object *objects;  /* full content (refcount included) */
+    uint32_t nrc;              /* objects whose refcount alone changed */
+    const uint32_t *rc_refs;
+    const int64_t *rc_vals;
+    uint32_t ndrops;           /* refs no longer reachable from this step on */
+    const uint32_t *drops;
+    size_t stdout_len;
+    bool truncated;
+} mv_delta;
+
+typedef struct mv_trace_iter mv_trace_iter;
+mv_status mv_trace_iter_new(const mv_trace *tr, mv_trace_iter **out);
+/* Fills d with the next step; false at the end or on failure
+ * (mv_trace_iter_status tells which). */
+bool mv_trace_iter_next(mv_trace_iter *it, mv_delta *d);
+mv_status mv_trace_iter_status(const mv_trace_iter *it);
+void mv_trace_iter_free(mv_trace_iter *it);
+
+#endif

@@ -1,0 +1,916 @@
+/* Capture: the read-only walk from frames to objects; contract in capture.h.
+ *
+ * Order of work in a step: every local is "reached" (mv_rec_ref gives its
+ * ref and tells whether its content must be read); objects whose content
+ * must be read go on a queue; the queue is drained breadth-first, each
+ * object's children being reached as its items are read. Immutable objects
+ * already recorded are not read again: only their refcount is, and their
+ * children (tuple items) are reached so they stay in the picture. */
+#include <Python.h>
+#include <frameobject.h>
+#include <structmember.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "capture.h"
+#include "internals.h"
+
+#define MV_T_OBJECT 6
+#define MV_T_OBJECT_EX 16
+#define MV_READONLY 1
+
+typedef struct qitem {
+    PyObject *o; /* borrowed: reachable from a frame for the whole step */
+    mv_recref r;
+    uint8_t kind;
+    uint32_t type;
+} qitem;
+
+typedef struct tcache {
+    PyTypeObject *tp; /* address only: never dereferenced unless live */
+    PyObject *qualname; /* address of ht_qualname when cached (heap types) */
+    uint32_t id;
+} tcache;
+
+struct mv_capture {
+    mv_trace *tr;
+    const mv_limits *lim;
+    PyObject *s_sizeof; /* strong ref to the interned "__sizeof__", released in free */
+    qitem *q;
+    size_t nq, capq;
+    uint32_t *items;
+    size_t nitems, capitems;
+    mv_buf val;
+    mv_buf tmp;
+    uint32_t nreached;
+    bool full; /* the per-step object cap was reached */
+    mv_map types; /* type address -> tcache index + 1 */
+    tcache *tc;
+    uint32_t ntc, captc;
+};
+
+mv_status
+mv_capture_new(mv_trace *tr, mv_capture **out)
+{
+    mv_capture *c = mv_calloc(1, sizeof *c);
+    if (!c)
+        return MV_ENOMEM;
+    c->tr = tr;
+    c->lim = mv_trace_limits(tr);
+    c->s_sizeof = PyUnicode_InternFromString("__sizeof__");
+    if (!c->s_sizeof) {
+        PyErr_Clear();
+        mv_free(c);
+        return MV_EPYTHON;
+    }
+    *out = c;
+    return MV_OK;
+}
+
+void
+mv_capture_free(mv_capture *c)
+{
+    if (!c)
+        return;
+    Py_XDECREF(c->s_sizeof);
+    mv_free(c->q);
+    mv_free(c->items);
+    mv_buf_release(&c->val);
+    mv_buf_release(&c->tmp);
+    mv_map_release(&c->types);
+    mv_free(c->tc);
+    mv_free(c);
+}
+
+/* ---- text ---- */
+
+static void
+put_utf8(mv_buf *b, Py_UCS4 ch)
+{
+    char u[4];
+    size_t n;
+    if (ch < 0x80) {
+        u[0] = (char)ch;
+        n = 1;
+    } else if (ch < 0x800) {
+        u[0] = (char)(0xC0 | (ch >> 6));
+        u[1] = (char)(0x80 | (ch & 0x3F));
+        n = 2;
+    } else if (ch < 0x10000) { /* lone surrogates too (WTF-8) */
+        u[0] = (char)(0xE0 | (ch >> 12));
+        u[1] = (char)(0x80 | ((ch >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (ch & 0x3F));
+        n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (ch >> 18));
+        u[1] = (char)(0x80 | ((ch >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((ch >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (ch & 0x3F));
+        n = 4;
+    }
+    mv_buf_append(b, u, n);
+}
+
+/* Append at most maxch characters of s; returns its length in characters.
+ * Reads the canonical buffer (no UTF-8 cache is created in the object). */
+static Py_ssize_t
+str_text(mv_buf *b, PyObject *s, Py_ssize_t maxch)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    Py_ssize_t m = n < maxch ? n : maxch;
+    if (PyUnicode_IS_ASCII(s)) {
+        mv_buf_append(b, PyUnicode_DATA(s), (size_t)m);
+        return n;
+    }
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    for (Py_ssize_t i = 0; i < m; i++)
+        put_utf8(b, PyUnicode_READ(kind, data, i));
+    return n;
+}
+
+uint32_t
+mv_capture_str_id(mv_capture *c, PyObject *s)
+{
+    if (!PyUnicode_Check(s))
+        return 0;
+    if (PyUnicode_IS_ASCII(s))
+        return mv_trace_intern(c->tr, PyUnicode_DATA(s), (size_t)PyUnicode_GET_LENGTH(s));
+    mv_buf_reset(&c->tmp);
+    str_text(&c->tmp, s, PY_SSIZE_T_MAX);
+    return mv_trace_intern(c->tr, c->tmp.data ? c->tmp.data : "", c->tmp.len);
+}
+
+/* ---- types ---- */
+
+static uint32_t
+type_id(mv_capture *c, PyTypeObject *tp)
+{
+    PyObject *qn = (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ? ((PyHeapTypeObject *)tp)->ht_qualname
+                                                        : NULL;
+    uint64_t *v = mv_map_get(&c->types, (uint64_t)(uintptr_t)tp);
+    if (v && c->tc[*v - 1].qualname == qn)
+        return c->tc[*v - 1].id;
+    uint32_t id;
+    if (qn && PyUnicode_Check(qn)) {
+        id = mv_capture_str_id(c, qn);
+    } else {
+        /* static types: tp_name may carry a module prefix ("collections.deque") */
+        const char *name = tp->tp_name;
+        id = mv_trace_intern(c->tr, name, strlen(name));
+    }
+    if (id == UINT32_MAX)
+        return 0;
+    if (!v) {
+        if (c->ntc == c->captc) {
+            uint32_t cap = c->captc ? c->captc * 2 : 64;
+            tcache *t = mv_realloc(c->tc, cap * sizeof *t);
+            if (!t)
+                return id;
+            c->tc = t;
+            c->captc = cap;
+        }
+        if (mv_map_put(&c->types, (uint64_t)(uintptr_t)tp, (uint64_t)c->ntc + 1) != MV_OK)
+            return id;
+        c->tc[c->ntc++] = (tcache){tp, qn, id};
+    } else {
+        c->tc[*v - 1] = (tcache){tp, qn, id};
+    }
+    return id;
+}
+
+static mv_kind
+kind_of(PyObject *o)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    if (o == Py_None)
+        return MV_K_NONE;
+    if (PyBool_Check(o))
+        return MV_K_BOOL;
+    if (PyLong_Check(o))
+        return MV_K_INT;
+    if (PyFloat_Check(o))
+        return MV_K_FLOAT;
+    if (PyComplex_Check(o))
+        return MV_K_COMPLEX;
+    if (PyUnicode_Check(o))
+        return MV_K_STR;
+    if (PyBytes_Check(o) || PyByteArray_Check(o))
+        return MV_K_BYTES;
+    if (PyList_Check(o))
+        return MV_K_LIST;
+    if (PyTuple_Check(o))
+        return MV_K_TUPLE;
+    if (PyFrozenSet_Check(o))
+        return MV_K_FROZENSET;
+    if (PyAnySet_Check(o))
+        return MV_K_SET;
+    if (PyDict_Check(o))
+        return MV_K_DICT;
+    if (PyType_Check(o))
+        return MV_K_CLASS;
+    if (PyFunction_Check(o))
+        return MV_K_FUNCTION;
+    if (PyModule_Check(o))
+        return MV_K_MODULE;
+    if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
+        return MV_K_INSTANCE;
+    return MV_K_OPAQUE;
+}
+
+static bool
+kind_immutable(mv_kind k, PyObject *o)
+{
+    switch (k) {
+    case MV_K_NONE:
+    case MV_K_BOOL:
+    case MV_K_INT:
+    case MV_K_FLOAT:
+    case MV_K_COMPLEX:
+    case MV_K_STR:
+    case MV_K_TUPLE:
+    case MV_K_FROZENSET:
+        return true;
+    case MV_K_BYTES:
+        return PyBytes_Check(o);
+    default:
+        return false;
+    }
+}
+
+static uint64_t
+mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h;
+}
+
+/* Identity hash of an immutable object's content (0 for mutable ones). */
+static uint64_t
+ident_of(mv_capture *c, PyObject *o, mv_kind k)
+{
+    uint64_t h = 0x51ed270b27a1f1a3ULL ^ (uint64_t)k;
+    switch (k) {
+    case MV_K_INT: {
+        int ovf = 0;
+        long long v = PyLong_AsLongLongAndOverflow(o, &ovf);
+        if (!ovf && !(v == -1 && PyErr_Occurred())) {
+            h = mix(h, (uint64_t)v);
+        } else {
+            PyErr_Clear();
+            h = mix(h, (uint64_t)PyLong_Type.tp_hash(o));
+            h = mix(h, (uint64_t)Py_SIZE(o));
+        }
+        break;
+    }
+    case MV_K_FLOAT: {
+        double d = PyFloat_AS_DOUBLE(o);
+        uint64_t bits;
+        memcpy(&bits, &d, sizeof bits);
+        h = mix(h, bits);
+        break;
+    }
+    case MV_K_COMPLEX: {
+        Py_complex z = ((PyComplexObject *)o)->cval;
+        uint64_t a, b;
+        memcpy(&a, &z.real, sizeof a);
+        memcpy(&b, &z.imag, sizeof b);
+        h = mix(mix(h, a), b);
+        break;
+    }
+    case MV_K_STR:
+        h = mix(mix(h, (uint64_t)PyUnicode_Type.tp_hash(o)), (uint64_t)PyUnicode_GET_LENGTH(o));
+        break;
+    case MV_K_BYTES:
+        h = mix(mix(h, (uint64_t)PyBytes_Type.tp_hash(o)), (uint64_t)PyBytes_GET_SIZE(o));
+        break;
+    case MV_K_TUPLE: {
+        Py_ssize_t n = PyTuple_GET_SIZE(o);
+        h = mix(h, (uint64_t)n);
+        Py_ssize_t m = n < (Py_ssize_t)c->lim->max_items ? n : (Py_ssize_t)c->lim->max_items;
+        for (Py_ssize_t i = 0; i < m; i++)
+            h = mix(h, (uint64_t)(uintptr_t)PyTuple_GET_ITEM(o, i));
+        break;
+    }
+    case MV_K_FROZENSET: {
+        Py_ssize_t pos = 0;
+        PyObject *key;
+        uint32_t i = 0;
+        h = mix(h, (uint64_t)PySet_GET_SIZE(o));
+        while (i++ < c->lim->max_items && mv_pyi_set_next(o, &pos, &key))
+            h = mix(h, (uint64_t)(uintptr_t)key);
+        break;
+    }
+    case MV_K_NONE:
+    case MV_K_BOOL:
+        h = mix(h, (uint64_t)(uintptr_t)o);
+        break;
+    default:
+        return 0;
+    }
+    return h ? h : 1;
+}
+
+/* sys.getsizeof without running user code: the type's __sizeof__ if it is a
+ * C method (builtins, and user classes that do not override it), else the
+ * C layout; plus the allocator pre-header, as getsizeof adds it. */
+static uint64_t
+size_of(mv_capture *c, PyObject *o)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    Py_ssize_t size = -1;
+    PyObject *m = _PyType_Lookup(tp, c->s_sizeof); /* borrowed */
+    if (m && Py_IS_TYPE(m, &PyMethodDescr_Type)) {
+        PyMethodDef *def = ((PyMethodDescrObject *)m)->d_method;
+        if ((def->ml_flags & (METH_NOARGS | METH_VARARGS | METH_KEYWORDS | METH_O)) == METH_NOARGS) {
+            PyObject *r = def->ml_meth(o, NULL);
+            if (r) {
+                size = PyLong_AsSsize_t(r);
+                Py_DECREF(r);
+            }
+            if (size < 0) {
+                PyErr_Clear();
+                size = -1;
+            }
+        }
+    }
+    if (size < 0) {
+        Py_ssize_t items = tp->tp_itemsize ? Py_SIZE(o) : 0;
+        if (items < 0)
+            items = -items;
+        size = tp->tp_basicsize + items * tp->tp_itemsize;
+    }
+    return (uint64_t)size + mv_pyi_preheader(tp);
+}
+
+/* ---- reaching objects ---- */
+
+static mv_status
+reach(mv_capture *c, PyObject *o, uint32_t *ref)
+{
+    mv_kind k = kind_of(o);
+    PyTypeObject *tp = Py_TYPE(o);
+    uint32_t t = type_id(c, tp);
+    uint64_t ident = kind_immutable(k, o) ? ident_of(c, o, k) : 0;
+    mv_recref r;
+    mv_status st = mv_rec_ref(c->tr, (uint64_t)(uintptr_t)o, t, (uint8_t)mv_pyi_preheader(tp),
+                              ident, &r);
+    if (st != MV_OK)
+        return st;
+    *ref = r.ref;
+    if (r.seen)
+        return MV_OK;
+    c->nreached++;
+    if (c->nq == c->capq) {
+        size_t cap = c->capq ? c->capq * 2 : 256;
+        qitem *q = mv_realloc(c->q, cap * sizeof *q);
+        if (!q)
+            return MV_ENOMEM;
+        c->q = q;
+        c->capq = cap;
+    }
+    c->q[c->nq++] = (qitem){o, r, (uint8_t)k, t};
+    return MV_OK;
+}
+
+static bool
+cap_reached(mv_capture *c)
+{
+    if (c->nreached < c->lim->max_objects)
+        return false;
+    c->full = true;
+    return true;
+}
+
+static mv_status
+add_item(mv_capture *c, uint32_t v)
+{
+    if (c->nitems == c->capitems) {
+        size_t cap = c->capitems ? c->capitems * 2 : 256;
+        uint32_t *p = mv_realloc(c->items, cap * sizeof *p);
+        if (!p)
+            return MV_ENOMEM;
+        c->items = p;
+        c->capitems = cap;
+    }
+    c->items[c->nitems++] = v;
+    return MV_OK;
+}
+
+static mv_status
+add_ref(mv_capture *c, PyObject *o)
+{
+    uint32_t ref;
+    mv_status st = reach(c, o, &ref);
+    return st == MV_OK ? add_item(c, ref) : st;
+}
+
+/* ---- values ---- */
+
+static void
+value_int(mv_capture *c, PyObject *o, mv_object *ob)
+{
+    mv_buf *b = &c->val;
+    int ovf = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &ovf);
+    if (!ovf && !(v == -1 && PyErr_Occurred())) {
+        mv_buf_printf(b, "%lld", v);
+        if (v > 9007199254740992LL || v < -9007199254740992LL)
+            ob->flags |= MV_OF_REPR;
+        return;
+    }
+    PyErr_Clear();
+    ob->flags |= MV_OF_REPR;
+    size_t bits = _PyLong_NumBits(o);
+    if (bits == (size_t)-1) {
+        PyErr_Clear();
+        bits = 0;
+    }
+    if (bits > 70000) {
+        /* decimal conversion is quadratic: state the magnitude instead */
+        mv_buf_printf(b, "<int of %zu digits>", (size_t)((double)bits * 0.30102999566398) + 1);
+        return;
+    }
+    PyObject *s = mv_pyi_long_decimal(o);
+    if (!s) {
+        PyErr_Clear();
+        mv_buf_puts(b, "<int>");
+        return;
+    }
+    Py_ssize_t n = str_text(b, s, c->lim->max_value);
+    if (n > (Py_ssize_t)c->lim->max_value) {
+        ob->flags |= MV_OF_CUT;
+        ob->length = (uint64_t)n - (PyUnicode_READ_CHAR(s, 0) == '-');
+    }
+    Py_DECREF(s);
+}
+
+static void
+put_double(mv_buf *b, double d, int flags)
+{
+    char *s = PyOS_double_to_string(d, 'r', 0, flags, NULL);
+    if (!s) {
+        PyErr_Clear();
+        mv_buf_puts(b, "?");
+        return;
+    }
+    mv_buf_puts(b, s);
+    PyMem_Free(s);
+}
+
+static void
+value_bytes(mv_capture *c, PyObject *o, mv_object *ob)
+{
+    mv_buf *b = &c->val;
+    const unsigned char *p;
+    Py_ssize_t n;
+    if (PyBytes_Check(o)) {
+        p = (const unsigned char *)PyBytes_AS_STRING(o);
+        n = PyBytes_GET_SIZE(o);
+        mv_buf_puts(b, "b'");
+    } else {
+        p = (const unsigned char *)PyByteArray_AS_STRING(o);
+        n = PyByteArray_GET_SIZE(o);
+        mv_buf_puts(b, "bytearray(b'");
+    }
+    Py_ssize_t m = n < (Py_ssize_t)c->lim->max_value ? n : (Py_ssize_t)c->lim->max_value;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        unsigned ch = p[i];
+        if (ch == '\\' || ch == '\'')
+            mv_buf_printf(b, "\\%c", ch);
+        else if (ch == '\n')
+            mv_buf_puts(b, "\\n");
+        else if (ch == '\r')
+            mv_buf_puts(b, "\\r");
+        else if (ch == '\t')
+            mv_buf_puts(b, "\\t");
+        else if (ch < 0x20 || ch >= 0x7f)
+            mv_buf_printf(b, "\\x%02x", ch);
+        else
+            mv_buf_putc(b, (char)ch);
+    }
+    mv_buf_puts(b, PyBytes_Check(o) ? "'" : "')");
+    ob->flags |= MV_OF_REPR;
+    if (n > m) {
+        ob->flags |= MV_OF_CUT;
+        ob->length = (uint64_t)n;
+    }
+}
+
+static void
+value_function(mv_capture *c, PyObject *o)
+{
+    mv_buf *b = &c->val;
+    PyFunctionObject *fn = (PyFunctionObject *)o;
+    if (fn->func_qualname && PyUnicode_Check(fn->func_qualname))
+        str_text(b, fn->func_qualname, 200);
+    mv_buf_putc(b, '(');
+    PyObject *code = fn->func_code;
+    if (code && PyCode_Check(code)) {
+        PyCodeObject *co = (PyCodeObject *)code;
+        int na = co->co_argcount, npos = co->co_posonlyargcount, nk = co->co_kwonlyargcount;
+        int at = 0;
+        bool first = true;
+#define SEP()                         \
+    do {                              \
+        if (!first)                   \
+            mv_buf_puts(b, ", ");     \
+        first = false;                \
+    } while (0)
+        for (int i = 0; i < na; i++, at++) {
+            SEP();
+            str_text(b, PyTuple_GET_ITEM(co->co_localsplusnames, at), 100);
+            if (npos && i == npos - 1) {
+                mv_buf_puts(b, ", /");
+            }
+        }
+        int kw_at = at;
+        int var_at = na + nk;
+        if (co->co_flags & CO_VARARGS) {
+            SEP();
+            mv_buf_putc(b, '*');
+            str_text(b, PyTuple_GET_ITEM(co->co_localsplusnames, var_at), 100);
+        } else if (nk) {
+            SEP();
+            mv_buf_putc(b, '*');
+        }
+        for (int i = 0; i < nk; i++) {
+            SEP();
+            str_text(b, PyTuple_GET_ITEM(co->co_localsplusnames, kw_at + i), 100);
+        }
+        if (co->co_flags & CO_VARKEYWORDS) {
+            SEP();
+            mv_buf_puts(b, "**");
+            str_text(b, PyTuple_GET_ITEM(co->co_localsplusnames,
+                                         var_at + ((co->co_flags & CO_VARARGS) ? 1 : 0)),
+                     100);
+        }
+#undef SEP
+    }
+    mv_buf_putc(b, ')');
+}
+
+/* ---- contents ---- */
+
+typedef struct attr_ctx {
+    mv_capture *c;
+    mv_status st;
+    uint64_t hidden;
+} attr_ctx;
+
+static bool
+attr_cb(void *ctx, PyObject *name, PyObject *value)
+{
+    attr_ctx *a = ctx;
+    mv_capture *c = a->c;
+    if ((c->nitems / 2) >= c->lim->max_items || cap_reached(c)) {
+        a->hidden++;
+        return true;
+    }
+    uint32_t nid = mv_capture_str_id(c, name);
+    if (nid == UINT32_MAX) {
+        a->st = MV_ENOMEM;
+        return false;
+    }
+    if ((a->st = add_item(c, nid)) != MV_OK || (a->st = add_ref(c, value)) != MV_OK)
+        return false;
+    return true;
+}
+
+static bool
+is_dunder(PyObject *name)
+{
+    if (!PyUnicode_Check(name) || !PyUnicode_IS_ASCII(name))
+        return false;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(name);
+    const char *s = PyUnicode_DATA(name);
+    return n > 4 && s[0] == '_' && s[1] == '_' && s[n - 1] == '_' && s[n - 2] == '_';
+}
+
+static bool
+class_attr_cb(void *ctx, PyObject *name, PyObject *value)
+{
+    if (is_dunder(name) && !PyFunction_Check(value))
+        return true;
+    return attr_cb(ctx, name, value);
+}
+
+static mv_status
+slots_attrs(attr_ctx *a, PyObject *o)
+{
+    PyObject *mro = Py_TYPE(o)->tp_mro;
+    if (!mro || !PyTuple_Check(mro))
+        return MV_OK;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
+        PyTypeObject *t = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+        if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || !t->tp_members)
+            continue;
+        for (PyMemberDef *m = t->tp_members; m->name; m++) {
+            if ((m->type != MV_T_OBJECT_EX && m->type != MV_T_OBJECT) || (m->flags & MV_READONLY))
+                continue;
+            PyObject *v = *(PyObject **)((char *)o + m->offset);
+            if (!v)
+                continue;
+            if ((a->c->nitems / 2) >= a->c->lim->max_items || cap_reached(a->c)) {
+                a->hidden++;
+                continue;
+            }
+            uint32_t nid = mv_trace_intern(a->c->tr, m->name, strlen(m->name));
+            if (nid == UINT32_MAX)
+                return MV_ENOMEM;
+            mv_status st = add_item(a->c, nid);
+            if (st == MV_OK)
+                st = add_ref(a->c, v);
+            if (st != MV_OK)
+                return st;
+        }
+    }
+    return MV_OK;
+}
+
+static mv_status
+read_seq(mv_capture *c, PyObject **items, Py_ssize_t n, mv_object *ob)
+{
+    Py_ssize_t lim = (Py_ssize_t)c->lim->max_items;
+    Py_ssize_t i = 0;
+    for (; i < n && i < lim && !cap_reached(c); i++) {
+        mv_status st = add_ref(c, items[i]);
+        if (st != MV_OK)
+            return st;
+    }
+    ob->hidden = (uint64_t)(n - i);
+    return MV_OK;
+}
+
+/* Read the content of q (kind, value, items) into ob and record it. */
+static mv_status
+read_object(mv_capture *c, const qitem *q)
+{
+    PyObject *o = q->o;
+    mv_kind k = (mv_kind)q->kind;
+    mv_object ob;
+    memset(&ob, 0, sizeof ob);
+    ob.type = q->type;
+    ob.kind = (uint8_t)k;
+    bool immortal = mv_pyi_is_immortal(o);
+    if (immortal)
+        ob.flags |= MV_OF_IMMORTAL;
+    if (kind_immutable(k, o))
+        ob.flags |= MV_OF_IMMUTABLE;
+    ob.refcount = immortal ? -1 : (int64_t)Py_REFCNT(o);
+
+    if (q->r.known) {
+        /* content unchanged; tuples/frozensets still reach their items */
+        mv_status st = mv_rec_refcount(c->tr, &q->r, ob.refcount);
+        if (st != MV_OK || (k != MV_K_TUPLE && k != MV_K_FROZENSET))
+            return st;
+        c->nitems = 0;
+        if (k == MV_K_TUPLE)
+            return read_seq(c, ((PyTupleObject *)o)->ob_item, PyTuple_GET_SIZE(o), &ob);
+        Py_ssize_t pos = 0;
+        PyObject *key;
+        uint32_t i = 0;
+        while (i++ < c->lim->max_items && !cap_reached(c) && mv_pyi_set_next(o, &pos, &key))
+            if ((st = add_ref(c, key)) != MV_OK)
+                return st;
+        return MV_OK;
+    }
+
+    ob.size = size_of(c, o);
+    mv_buf_reset(&c->val);
+    c->nitems = 0;
+    mv_status st = MV_OK;
+    switch (k) {
+    case MV_K_NONE:
+        mv_buf_puts(&c->val, "None");
+        break;
+    case MV_K_BOOL:
+        mv_buf_puts(&c->val, o == Py_True ? "True" : "False");
+        break;
+    case MV_K_INT:
+        value_int(c, o, &ob);
+        break;
+    case MV_K_FLOAT: {
+        double d = PyFloat_AS_DOUBLE(o);
+        put_double(&c->val, d, Py_DTSF_ADD_DOT_0);
+        if (!isfinite(d))
+            ob.flags |= MV_OF_REPR;
+        break;
+    }
+    case MV_K_COMPLEX: {
+        Py_complex z = ((PyComplexObject *)o)->cval;
+        if (z.real == 0.0 && copysign(1.0, z.real) == 1.0) {
+            put_double(&c->val, z.imag, 0);
+            mv_buf_putc(&c->val, 'j');
+        } else {
+            mv_buf_putc(&c->val, '(');
+            put_double(&c->val, z.real, 0);
+            if (!(z.imag < 0 || (z.imag == 0 && copysign(1.0, z.imag) < 0) ||
+                  isnan(z.imag)))
+                mv_buf_putc(&c->val, '+');
+            put_double(&c->val, z.imag, 0);
+            mv_buf_puts(&c->val, "j)");
+        }
+        ob.flags |= MV_OF_REPR;
+        break;
+    }
+    case MV_K_STR: {
+        Py_ssize_t n = str_text(&c->val, o, c->lim->max_value);
+        if (n > (Py_ssize_t)c->lim->max_value) {
+            ob.flags |= MV_OF_CUT;
+            ob.length = (uint64_t)n;
+        }
+        break;
+    }
+    case MV_K_BYTES:
+        value_bytes(c, o, &ob);
+        break;
+    case MV_K_LIST:
+        st = read_seq(c, ((PyListObject *)o)->ob_item, PyList_GET_SIZE(o), &ob);
+        break;
+    case MV_K_TUPLE:
+        st = read_seq(c, ((PyTupleObject *)o)->ob_item, PyTuple_GET_SIZE(o), &ob);
+        break;
+    case MV_K_SET:
+    case MV_K_FROZENSET: {
+        Py_ssize_t pos = 0, n = PySet_GET_SIZE(o), i = 0;
+        PyObject *key;
+        while (i < (Py_ssize_t)c->lim->max_items && !cap_reached(c) &&
+               mv_pyi_set_next(o, &pos, &key)) {
+            if ((st = add_ref(c, key)) != MV_OK)
+                break;
+            i++;
+        }
+        ob.hidden = (uint64_t)(n - i);
+        break;
+    }
+    case MV_K_DICT: {
+        Py_ssize_t pos = 0, n = PyDict_GET_SIZE(o), i = 0;
+        PyObject *key, *value;
+        while (i < (Py_ssize_t)c->lim->max_items && !cap_reached(c) &&
+               PyDict_Next(o, &pos, &key, &value)) {
+            if ((st = add_ref(c, key)) != MV_OK || (st = add_ref(c, value)) != MV_OK)
+                break;
+            i++;
+        }
+        ob.hidden = (uint64_t)(n - i);
+        break;
+    }
+    case MV_K_INSTANCE: {
+        attr_ctx a = {c, MV_OK, 0};
+        mv_pyi_instance_attrs(o, attr_cb, &a);
+        if (a.st == MV_OK)
+            a.st = slots_attrs(&a, o);
+        st = a.st;
+        ob.hidden = a.hidden;
+        break;
+    }
+    case MV_K_CLASS: {
+        PyTypeObject *t = (PyTypeObject *)o;
+        if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+            PyObject *qn = ((PyHeapTypeObject *)t)->ht_qualname;
+            if (qn && PyUnicode_Check(qn))
+                str_text(&c->val, qn, 200);
+            attr_ctx a = {c, MV_OK, 0};
+            if (t->tp_dict && PyDict_Check(t->tp_dict)) {
+                Py_ssize_t pos = 0;
+                PyObject *key, *value;
+                while (PyDict_Next(t->tp_dict, &pos, &key, &value))
+                    if (!class_attr_cb(&a, key, value))
+                        break;
+            }
+            st = a.st;
+            ob.hidden = a.hidden;
+        } else {
+            mv_buf_puts(&c->val, t->tp_name);
+        }
+        break;
+    }
+    case MV_K_FUNCTION:
+        value_function(c, o);
+        break;
+    case MV_K_MODULE: {
+        PyObject *name = PyModule_GetNameObject(o);
+        if (name) {
+            str_text(&c->val, name, 200);
+            Py_DECREF(name);
+        } else {
+            PyErr_Clear();
+            mv_buf_puts(&c->val, "?");
+        }
+        break;
+    }
+    case MV_K_OPAQUE:
+    default:
+        break;
+    }
+    if (st != MV_OK)
+        return st;
+    if (c->val.failed)
+        return MV_ENOMEM;
+    if (k != MV_K_OPAQUE && !mv_kind_is_seq(k) && k != MV_K_DICT && k != MV_K_INSTANCE) {
+        ob.value = c->val.data ? c->val.data : "";
+        ob.value_len = (uint32_t)c->val.len;
+    }
+    ob.items = c->items;
+    ob.nitems = (uint32_t)c->nitems;
+    return mv_rec_object(c->tr, &q->r, &ob);
+}
+
+/* ---- frames ---- */
+
+static bool
+module_dunder(PyObject *name)
+{
+    static const char *const names[] = {"__name__", "__doc__", "__package__", "__loader__",
+                                        "__spec__", "__annotations__", "__builtins__",
+                                        "__file__", "__cached__", NULL};
+    if (!PyUnicode_Check(name) || !PyUnicode_IS_ASCII(name))
+        return false;
+    const char *s = PyUnicode_DATA(name);
+    for (int i = 0; names[i]; i++)
+        if (strcmp(s, names[i]) == 0)
+            return true;
+    return false;
+}
+
+static mv_status
+add_local(mv_capture *c, PyObject *name, PyObject *value)
+{
+    uint32_t nid = mv_capture_str_id(c, name);
+    if (nid == UINT32_MAX)
+        return MV_ENOMEM;
+    uint32_t ref;
+    mv_status st = reach(c, value, &ref);
+    if (st != MV_OK)
+        return st;
+    return mv_rec_local(c->tr, nid, ref);
+}
+
+static mv_status
+frame_locals(mv_capture *c, const mv_cframe *f)
+{
+    PyObject *d = mv_pyi_frame_locals_dict(f->frame);
+    if (d) {
+        if (!PyDict_Check(d))
+            return MV_OK; /* a custom namespace mapping: reading it runs code */
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(d, &pos, &k, &v)) {
+            if (!PyUnicode_Check(k) || (f->is_module && module_dunder(k)))
+                continue;
+            mv_status st = add_local(c, k, v);
+            if (st != MV_OK)
+                return st;
+        }
+        return MV_OK;
+    }
+    mv_pyi_local small[64];
+    Py_ssize_t n = mv_pyi_fast_locals(f->frame, small, 64);
+    mv_pyi_local *loc = small;
+    if (n > 64) {
+        loc = mv_malloc((size_t)n * sizeof *loc);
+        if (!loc)
+            return MV_ENOMEM;
+        n = mv_pyi_fast_locals(f->frame, loc, n);
+    }
+    mv_status st = MV_OK;
+    for (Py_ssize_t i = 0; i < n && st == MV_OK; i++)
+        st = add_local(c, loc[i].name, loc[i].value);
+    if (loc != small)
+        mv_free(loc);
+    return st;
+}
+
+mv_status
+mv_capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, uint32_t n,
+                size_t stdout_len)
+{
+    const mv_cframe *top = n ? &frames[n - 1] : NULL;
+    mv_status st = mv_rec_begin(c->tr, ev, top ? top->file : 0, top ? top->line : 0);
+    if (st != MV_OK)
+        return st;
+    c->nq = 0;
+    c->nreached = 0;
+    c->full = false;
+    for (uint32_t i = 0; i < n && st == MV_OK; i++) {
+        st = mv_rec_frame(c->tr, frames[i].serial, frames[i].function, frames[i].file,
+                          frames[i].line);
+        if (st == MV_OK)
+            st = frame_locals(c, &frames[i]);
+    }
+    for (size_t i = 0; i < c->nq && st == MV_OK; i++) {
+        qitem q = c->q[i];
+        st = read_object(c, &q);
+    }
+    if (st == MV_OK && c->full)
+        mv_rec_set_truncated(c->tr);
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (st != MV_OK) {
+        mv_rec_abort(c->tr);
+        return st;
+    }
+    return mv_rec_end(c->tr, stdout_len);
+}

@@ -1,0 +1,242 @@
+/* Version-specific reads of CPython internals; see internals.h.
+ *
+ * This file alone defines Py_BUILD_CORE so it can see the interpreter's
+ * private structures (_PyInterpreterFrame, dict keys/values, the object
+ * pre-header). Layouts differ per minor version, which is why memview is
+ * built against one exact interpreter and checks its version at start. */
+#define Py_BUILD_CORE 1
+#include <Python.h>
+/* the private headers are not written for -Wextra */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#include "internal/pycore_frame.h"
+#include "internal/pycore_dict.h"
+#include "internal/pycore_object.h"
+#include "internal/pycore_interp.h"
+#include "internal/pycore_pystate.h"
+#if PY_VERSION_HEX >= 0x030D0000
+#include "internal/pycore_setobject.h"
+#endif
+#pragma GCC diagnostic pop
+
+#define _GNU_SOURCE 1
+#include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "internals.h"
+
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000
+#error "memview supports CPython 3.11, 3.12 and 3.13"
+#endif
+
+static _PyInterpreterFrame *
+iframe_of(PyFrameObject *f)
+{
+    return f->f_frame;
+}
+
+PyCodeObject *
+mv_pyi_frame_code(PyFrameObject *f)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return (PyCodeObject *)iframe_of(f)->f_executable;
+#else
+    return iframe_of(f)->f_code;
+#endif
+}
+
+PyObject *
+mv_pyi_frame_locals_dict(PyFrameObject *f)
+{
+    PyCodeObject *co = mv_pyi_frame_code(f);
+    if (co->co_flags & CO_OPTIMIZED)
+        return NULL;
+    return iframe_of(f)->f_locals;
+}
+
+Py_ssize_t
+mv_pyi_fast_locals(PyFrameObject *f, mv_pyi_local *out, Py_ssize_t cap)
+{
+    _PyInterpreterFrame *fr = iframe_of(f);
+    PyCodeObject *co = mv_pyi_frame_code(f);
+    Py_ssize_t n = 0;
+    for (int i = 0; i < co->co_nlocalsplus; i++) {
+        _PyLocals_Kind kind = _PyLocals_GetKind(co->co_localspluskinds, i);
+#ifdef CO_FAST_HIDDEN
+        if (kind & CO_FAST_HIDDEN)
+            continue;
+#endif
+        PyObject *v = fr->localsplus[i];
+        if (!v)
+            continue;
+        if ((kind & (CO_FAST_CELL | CO_FAST_FREE)) && PyCell_Check(v)) {
+            v = PyCell_GET(v);
+            if (!v)
+                continue;
+        }
+        if (n < cap) {
+            out[n].name = PyTuple_GET_ITEM(co->co_localsplusnames, i);
+            out[n].value = v;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* ---- instance attributes ---- */
+
+static bool
+walk_values(PyTypeObject *tp, PyDictValues *values, mv_pyi_attr_fn fn, void *ctx)
+{
+    PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
+    if (!keys)
+        return false;
+    PyDictUnicodeEntry *ep = DK_UNICODE_ENTRIES(keys);
+    for (Py_ssize_t i = 0; i < keys->dk_nentries; i++) {
+        PyObject *v = values->values[i];
+        if (v && ep[i].me_key && !fn(ctx, ep[i].me_key, v))
+            break;
+    }
+    return true;
+}
+
+static bool
+walk_dict(PyObject *d, mv_pyi_attr_fn fn, void *ctx)
+{
+    if (!d || !PyDict_Check(d))
+        return false;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(d, &pos, &k, &v))
+        if (!fn(ctx, k, v))
+            break;
+    return true;
+}
+
+bool
+mv_pyi_instance_attrs(PyObject *o, mv_pyi_attr_fn fn, void *ctx)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+#if PY_VERSION_HEX >= 0x030D0000
+        PyDictObject *d = _PyObject_GetManagedDict(o);
+        if (d)
+            return walk_dict((PyObject *)d, fn, ctx);
+        if (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) {
+            PyDictValues *values = _PyObject_InlineValues(o);
+            if (values->valid)
+                return walk_values(tp, values, fn, ctx);
+        }
+        return false;
+#elif PY_VERSION_HEX >= 0x030C0000
+        PyDictOrValues dorv = *_PyObject_DictOrValuesPointer(o);
+        if (_PyDictOrValues_IsValues(dorv))
+            return walk_values(tp, _PyDictOrValues_GetValues(dorv), fn, ctx);
+        return walk_dict(_PyDictOrValues_GetDict(dorv), fn, ctx);
+#else
+        PyObject *d = *_PyObject_ManagedDictPointer(o);
+        if (d)
+            return walk_dict(d, fn, ctx);
+        PyDictValues *values = *_PyObject_ValuesPointer(o);
+        if (values)
+            return walk_values(tp, values, fn, ctx);
+        return false;
+#endif
+    }
+    if (tp->tp_dictoffset > 0) {
+        PyObject **dp = (PyObject **)((char *)o + tp->tp_dictoffset);
+        return walk_dict(*dp, fn, ctx);
+    }
+    return false;
+}
+
+int
+mv_pyi_set_next(PyObject *set, Py_ssize_t *pos, PyObject **key)
+{
+    Py_hash_t h;
+    return _PySet_NextEntry(set, pos, key, &h);
+}
+
+size_t
+mv_pyi_preheader(PyTypeObject *tp)
+{
+    return _PyType_PreHeaderSize(tp);
+}
+
+/* ---- immortality ---- */
+
+#if PY_VERSION_HEX < 0x030C0000
+/* 3.11: statically allocated objects live in libpython's loaded image. */
+static uintptr_t img_lo[8], img_hi[8];
+static int nimg = -1;
+
+static int
+phdr_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    const char *want = data;
+    if (!info->dlpi_name || strcmp(info->dlpi_name, want) != 0)
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum && nimg < 8; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        img_lo[nimg] = info->dlpi_addr + ph->p_vaddr;
+        img_hi[nimg] = img_lo[nimg] + ph->p_memsz;
+        nimg++;
+    }
+    return 1;
+}
+
+static void
+find_image(void)
+{
+    nimg = 0;
+    Dl_info di;
+    if (dladdr((void *)&_Py_NoneStruct, &di) && di.dli_fname)
+        dl_iterate_phdr(phdr_cb, (void *)di.dli_fname);
+}
+#endif
+
+bool
+mv_pyi_is_immortal(PyObject *o)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return _Py_IsImmortal(o);
+#else
+    if (nimg < 0)
+        find_image();
+    uintptr_t a = (uintptr_t)o;
+    for (int i = 0; i < nimg; i++)
+        if (a >= img_lo[i] && a < img_hi[i])
+            return true;
+    /* a statically linked interpreter: static objects start near 1e9 */
+    return Py_REFCNT(o) >= 999999999;
+#endif
+}
+
+PyObject *
+mv_pyi_long_decimal(PyObject *o)
+{
+    PyInterpreterState *interp = _PyInterpreterState_GET();
+#if PY_VERSION_HEX >= 0x030C0000
+    int *limit = &interp->long_state.max_str_digits;
+#else
+    int *limit = &interp->int_max_str_digits;
+#endif
+    int saved = *limit;
+    *limit = 0;
+    PyObject *r = PyLong_Type.tp_repr(o);
+    *limit = saved;
+    return r;
+}
+
+void
+mv_pyi_frame_no_lines(PyFrameObject *f)
+{
+    f->f_trace_lines = 0;
+}

@@ -1,0 +1,54 @@
+/* Version-specific reads of CPython internals, behind a plain interface.
+ * Everything here is read-only, runs no user code, allocates nothing and
+ * takes no references: all PyObject * results are borrowed from the object
+ * read. The implementation (internals.c) is the only file compiled with
+ * Py_BUILD_CORE; it switches on PY_VERSION_HEX for 3.11, 3.12 and 3.13. */
+#ifndef MV_PY_INTERNALS_H
+#define MV_PY_INTERNALS_H
+
+#include <Python.h>
+#include <frameobject.h>
+#include <stdbool.h>
+
+/* One slot of a frame's fast locals. */
+typedef struct mv_pyi_local {
+    PyObject *name;  /* borrowed from the code object */
+    PyObject *value; /* borrowed; cells already dereferenced; never NULL */
+} mv_pyi_local;
+
+/* The code object running in f (borrowed). */
+PyCodeObject *mv_pyi_frame_code(PyFrameObject *f);
+/* The frame's locals mapping for non-optimized frames (module: its globals;
+ * class body: its namespace), else NULL. Borrowed. */
+PyObject *mv_pyi_frame_locals_dict(PyFrameObject *f);
+/* Fill out[0..cap) with the bound fast locals of an optimized frame, in
+ * co_localsplusnames order (hidden comprehension slots skipped). Returns the
+ * number of bound slots found (may exceed cap: only cap are written). */
+Py_ssize_t mv_pyi_fast_locals(PyFrameObject *f, mv_pyi_local *out, Py_ssize_t cap);
+
+/* Instance attributes kept outside a real __dict__ (3.11/3.12 values array,
+ * 3.13 inline values), or the __dict__ if one exists. Calls fn for each
+ * (name, value) without creating a dict; stops when fn returns false.
+ * Returns false if the object has none of these. */
+typedef bool (*mv_pyi_attr_fn)(void *ctx, PyObject *name, PyObject *value);
+bool mv_pyi_instance_attrs(PyObject *o, mv_pyi_attr_fn fn, void *ctx);
+
+/* Next element of a set/frozenset (subclasses too); like _PySet_NextEntry. */
+int mv_pyi_set_next(PyObject *set, Py_ssize_t *pos, PyObject **key);
+
+/* Bytes the allocator places before the object (GC header, managed dict). */
+size_t mv_pyi_preheader(PyTypeObject *tp);
+
+/* Immortal (3.12+) or statically allocated inside libpython (3.11). */
+bool mv_pyi_is_immortal(PyObject *o);
+
+/* Decimal text of an int, ignoring the int_max_str_digits limit (no user
+ * code runs; int subclasses are formatted as their int value). New
+ * reference to a str, or NULL with an exception set. */
+PyObject *mv_pyi_long_decimal(PyObject *o);
+
+
+
+/* Stop line events for a frame (non-user code): f_trace_lines = 0. */
+void mv_pyi_frame_no_lines(PyFrameObject *f);
+#endif

@@ -1,0 +1,450 @@
+/* The tracer: interpreter events -> recorded steps; contract in tracer.h.
+ *
+ * Events (PyEval_SetTrace, the same on 3.11-3.13):
+ *   call       user frame: push on the shadow stack, record a `call` step;
+ *              other frames: switch their line events off.
+ *   line       record a `line` step for the top user frame.
+ *   exception  record an `exception` step.
+ *   return     with a value: record a `return` step, then pop; when the
+ *              frame is left by an exception (arg NULL), pop only: the
+ *              exception step already showed that moment.
+ * The stdout tee is a small C object put in sys.stdout: print() and
+ * sys.stdout.write() pass through it to the real stream unchanged, and the
+ * text is appended to the trace so each step knows what was printed. */
+#include <Python.h>
+#include <frameobject.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "internals.h"
+#include "tracer.h"
+
+typedef struct codeinfo {
+    PyCodeObject *code; /* address only, validated with the fields below */
+    PyObject *filename, *qualname;
+    int firstlineno;
+    bool user, module;
+    uint32_t function, file;
+} codeinfo;
+
+typedef struct sframe {
+    PyFrameObject *frame; /* borrowed: alive between its call and return */
+    codeinfo ci;
+    uint64_t serial;
+    uint32_t line;
+} sframe;
+
+struct mv_tracer {
+    mv_trace *tr;
+    mv_capture *cap;
+    char *userdir;      /* realpath of the program's folder, with a final '/' */
+    char *program;      /* absolute path of the program */
+    sframe *stack;
+    uint32_t nstack, capstack;
+    mv_cframe *cframes;
+    uint32_t capcframes;
+    uint64_t next_serial;
+    mv_map codes;       /* code address -> index in infos + 1 */
+    codeinfo *infos;
+    uint32_t ninfos, capinfos;
+    mv_map userfiles;   /* file string id + 1 -> 1 user / 2 not */
+    PyObject *limit_exc;/* strong ref, released in free */
+    PyObject *tee;      /* strong ref while installed */
+    PyObject *orig_stdout; /* strong ref while installed */
+    bool limit;
+    mv_status error;
+};
+
+/* The active tracer; the GIL protects it. */
+static mv_tracer *active;
+
+/* ---- stdout tee ---- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *target; /* strong */
+} Tee;
+
+static void
+tee_dealloc(PyObject *self)
+{
+    Py_XDECREF(((Tee *)self)->target);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyObject *
+tee_write(PyObject *self, PyObject *arg)
+{
+    Tee *t = (Tee *)self;
+    PyObject *r = PyObject_CallMethod(t->target, "write", "O", arg);
+    if (r && active && PyUnicode_Check(arg)) {
+        PyObject *b = PyUnicode_AsEncodedString(arg, "utf-8", "surrogatepass");
+        if (b) {
+            mv_trace_stdout_append(active->tr, PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
+            Py_DECREF(b);
+        } else {
+            PyErr_Clear();
+        }
+    }
+    return r;
+}
+
+static PyObject *
+tee_getattro(PyObject *self, PyObject *name)
+{
+    PyObject *r = PyObject_GenericGetAttr(self, name);
+    if (r || !PyErr_ExceptionMatches(PyExc_AttributeError))
+        return r;
+    PyErr_Clear();
+    return PyObject_GetAttr(((Tee *)self)->target, name);
+}
+
+static int
+tee_setattro(PyObject *self, PyObject *name, PyObject *value)
+{
+    return PyObject_SetAttr(((Tee *)self)->target, name, value);
+}
+
+static PyMethodDef tee_methods[] = {
+    {"write", tee_write, METH_O, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject TeeType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "memview.StdoutTee",
+    .tp_basicsize = sizeof(Tee),
+    .tp_dealloc = tee_dealloc,
+    .tp_getattro = tee_getattro,
+    .tp_setattro = tee_setattro,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_methods = tee_methods,
+};
+
+/* ---- user code ---- */
+
+static bool
+path_is_user(mv_tracer *t, const char *path)
+{
+    if (!path[0] || path[0] == '<')
+        return false;
+    char *real = realpath(path, NULL);
+    if (!real)
+        return false;
+    size_t n = strlen(t->userdir);
+    bool user = strncmp(real, t->userdir, n) == 0 && !strstr(real + n, "site-packages/") &&
+                !strstr(real + n, "dist-packages/") && !strstr(real + n, "__pycache__/");
+    free(real);
+    return user;
+}
+
+static void
+add_source(mv_tracer *t, uint32_t file, const char *path)
+{
+    if (mv_trace_has_source(t->tr, file))
+        return;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return;
+    mv_buf b;
+    mv_buf_init(&b);
+    b.max = 4u << 20;
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0 && !b.failed)
+        mv_buf_append(&b, chunk, n);
+    fclose(fp);
+    if (!b.failed)
+        mv_trace_add_source(t->tr, file, b.data ? b.data : "", b.len);
+    mv_buf_release(&b);
+}
+
+static const codeinfo *
+code_info(mv_tracer *t, PyCodeObject *co)
+{
+    uint64_t *v = mv_map_get(&t->codes, (uint64_t)(uintptr_t)co);
+    if (v) {
+        const codeinfo *ci = &t->infos[*v - 1];
+        if (ci->filename == co->co_filename && ci->qualname == co->co_qualname &&
+            ci->firstlineno == co->co_firstlineno)
+            return ci;
+    }
+    codeinfo ci = {co, co->co_filename, co->co_qualname, co->co_firstlineno, false, false, 0, 0};
+    ci.file = mv_capture_str_id(t->cap, co->co_filename);
+    ci.function = mv_capture_str_id(t->cap, co->co_qualname);
+    if (ci.file == UINT32_MAX || ci.function == UINT32_MAX)
+        return NULL;
+    uint64_t *u = mv_map_get(&t->userfiles, (uint64_t)ci.file + 1);
+    if (u) {
+        ci.user = *u == 1;
+    } else {
+        const char *path = mv_trace_str(t->tr, ci.file, NULL);
+        ci.user = path_is_user(t, path);
+        if (mv_map_put(&t->userfiles, (uint64_t)ci.file + 1, ci.user ? 1 : 2) != MV_OK)
+            return NULL;
+        if (ci.user)
+            add_source(t, ci.file, path);
+    }
+    ci.module = !(co->co_flags & CO_OPTIMIZED);
+    if (v) {
+        t->infos[*v - 1] = ci;
+        return &t->infos[*v - 1];
+    }
+    if (t->ninfos == t->capinfos) {
+        uint32_t cap = t->capinfos ? t->capinfos * 2 : 64;
+        codeinfo *p = mv_realloc(t->infos, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        t->infos = p;
+        t->capinfos = cap;
+    }
+    if (mv_map_put(&t->codes, (uint64_t)(uintptr_t)co, (uint64_t)t->ninfos + 1) != MV_OK)
+        return NULL;
+    t->infos[t->ninfos] = ci;
+    return &t->infos[t->ninfos++];
+}
+
+/* ---- steps ---- */
+
+static mv_status
+record(mv_tracer *t, mv_event ev)
+{
+    if (t->nstack > t->capcframes) {
+        mv_cframe *p = mv_realloc(t->cframes, t->nstack * sizeof *p);
+        if (!p)
+            return MV_ENOMEM;
+        t->cframes = p;
+        t->capcframes = t->nstack;
+    }
+    for (uint32_t i = 0; i < t->nstack; i++) {
+        const sframe *s = &t->stack[i];
+        t->cframes[i] = (mv_cframe){s->frame, s->serial, s->ci.function, s->ci.file, s->line,
+                                    s->ci.module};
+    }
+    size_t out_len;
+    mv_trace_stdout(t->tr, &out_len);
+    PyObject *et, *ev_, *tb;
+    PyErr_Fetch(&et, &ev_, &tb);
+    mv_status st = mv_capture_step(t->cap, ev, t->cframes, t->nstack, out_len);
+    PyErr_Restore(et, ev_, tb);
+    return st;
+}
+
+static int
+stop_program(mv_tracer *t)
+{
+    t->limit = true;
+    PyErr_SetString(t->limit_exc, "memview: step limit reached");
+    return -1;
+}
+
+static int
+fail_recording(mv_tracer *t, mv_status st)
+{
+    if (st == MV_ELIMIT)
+        return stop_program(t);
+    /* recording failed (out of memory): keep running the program untraced,
+     * the trace keeps every step completed so far */
+    if (t->error == MV_OK)
+        t->error = st;
+    PyEval_SetTrace(NULL, NULL);
+    return 0;
+}
+
+static sframe *
+top_for(mv_tracer *t, PyFrameObject *f)
+{
+    if (t->nstack && t->stack[t->nstack - 1].frame == f)
+        return &t->stack[t->nstack - 1];
+    return NULL;
+}
+
+static int
+trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    (void)obj;
+    mv_tracer *t = active;
+    if (!t)
+        return 0;
+    if (t->limit) {
+        /* past the limit: refuse to go on in user code */
+        if (what == PyTrace_LINE || what == PyTrace_CALL) {
+            PyErr_SetString(t->limit_exc, "memview: step limit reached");
+            return -1;
+        }
+        return 0;
+    }
+    mv_status st;
+    switch (what) {
+    case PyTrace_CALL: {
+        const codeinfo *ci = code_info(t, mv_pyi_frame_code(frame));
+        if (!ci)
+            return fail_recording(t, MV_ENOMEM);
+        if (!ci->user) {
+            mv_pyi_frame_no_lines(frame);
+            return 0;
+        }
+        if (t->nstack == t->capstack) {
+            uint32_t cap = t->capstack ? t->capstack * 2 : 64;
+            sframe *p = mv_realloc(t->stack, cap * sizeof *p);
+            if (!p)
+                return fail_recording(t, MV_ENOMEM);
+            t->stack = p;
+            t->capstack = cap;
+        }
+        int line = PyFrame_GetLineNumber(frame);
+        t->stack[t->nstack++] = (sframe){frame, *ci, t->next_serial++, (uint32_t)(line > 0 ? line : 0)};
+        st = record(t, MV_EV_CALL);
+        return st == MV_OK ? 0 : fail_recording(t, st);
+    }
+    case PyTrace_LINE: {
+        sframe *s = top_for(t, frame);
+        if (!s)
+            return 0;
+        int line = PyFrame_GetLineNumber(frame);
+        s->line = (uint32_t)(line > 0 ? line : 0);
+        st = record(t, MV_EV_LINE);
+        return st == MV_OK ? 0 : fail_recording(t, st);
+    }
+    case PyTrace_EXCEPTION: {
+        sframe *s = top_for(t, frame);
+        if (!s)
+            return 0;
+        int line = PyFrame_GetLineNumber(frame);
+        s->line = (uint32_t)(line > 0 ? line : 0);
+        st = record(t, MV_EV_EXCEPTION);
+        return st == MV_OK ? 0 : fail_recording(t, st);
+    }
+    case PyTrace_RETURN: {
+        sframe *s = top_for(t, frame);
+        if (!s)
+            return 0;
+        st = MV_OK;
+        if (arg)
+            st = record(t, MV_EV_RETURN);
+        t->nstack--;
+        return st == MV_OK ? 0 : fail_recording(t, st);
+    }
+    default:
+        return 0;
+    }
+}
+
+/* ---- lifetime ---- */
+
+mv_status
+mv_tracer_new(mv_trace *tr, const char *program_abs, mv_tracer **out)
+{
+    mv_status st = MV_ENOMEM;
+    mv_tracer *t = mv_calloc(1, sizeof *t);
+    if (!t)
+        return MV_ENOMEM;
+    t->tr = tr;
+    t->next_serial = 1;
+    t->program = mv_strdup(program_abs);
+    char *real = realpath(program_abs, NULL);
+    if (!t->program || !real)
+        goto fail;
+    char *slash = strrchr(real, '/');
+    if (slash)
+        slash[1] = '\0';
+    t->userdir = mv_strdup(real);
+    free(real);
+    if (!t->userdir)
+        goto fail;
+    if ((st = mv_capture_new(tr, &t->cap)) != MV_OK)
+        goto fail;
+    t->limit_exc = PyErr_NewException("memview.StepLimit", PyExc_BaseException, NULL);
+    if (!t->limit_exc || PyType_Ready(&TeeType) < 0) {
+        PyErr_Clear();
+        st = MV_EPYTHON;
+        goto fail;
+    }
+    *out = t;
+    return MV_OK;
+fail:
+    mv_tracer_free(t);
+    return st;
+}
+
+void
+mv_tracer_free(mv_tracer *t)
+{
+    if (!t)
+        return;
+    if (active == t)
+        mv_tracer_stop(t);
+    mv_capture_free(t->cap);
+    Py_XDECREF(t->limit_exc);
+    mv_free(t->userdir);
+    mv_free(t->program);
+    mv_free(t->stack);
+    mv_free(t->cframes);
+    mv_map_release(&t->codes);
+    mv_map_release(&t->userfiles);
+    mv_free(t->infos);
+    mv_free(t);
+}
+
+mv_status
+mv_tracer_start(mv_tracer *t)
+{
+    PyObject *out = PySys_GetObject("stdout"); /* borrowed */
+    if (out && out != Py_None) {
+        Tee *tee = PyObject_New(Tee, &TeeType);
+        if (!tee) {
+            PyErr_Clear();
+            return MV_EPYTHON;
+        }
+        Py_INCREF(out);
+        tee->target = out;
+        if (PySys_SetObject("stdout", (PyObject *)tee) < 0) {
+            PyErr_Clear();
+            Py_DECREF(tee);
+            return MV_EPYTHON;
+        }
+        t->tee = (PyObject *)tee;
+        Py_INCREF(out);
+        t->orig_stdout = out;
+    }
+    active = t;
+    PyEval_SetTrace(trace_cb, NULL);
+    return MV_OK;
+}
+
+void
+mv_tracer_stop(mv_tracer *t)
+{
+    PyEval_SetTrace(NULL, NULL);
+    if (active == t)
+        active = NULL;
+    if (t->tee) {
+        /* give the real stream back if the program left ours in place */
+        if (PySys_GetObject("stdout") == t->tee)
+            PySys_SetObject("stdout", t->orig_stdout);
+        PyErr_Clear();
+        Py_CLEAR(t->tee);
+        Py_CLEAR(t->orig_stdout);
+    }
+}
+
+PyObject *
+mv_tracer_limit_exc(mv_tracer *t)
+{
+    return t->limit_exc;
+}
+
+bool
+mv_tracer_hit_limit(const mv_tracer *t)
+{
+    return t->limit;
+}
+
+mv_status
+mv_tracer_error(const mv_tracer *t)
+{
+    return t->error;
+}

@@ -1,0 +1,773 @@
+/* Terminal renderer: the memory picture of one step as text, for a learner
+ * asking "is this a copy or an alias?". Contract in render.h; the model it
+ * reads is core/trace.h (mv_state).
+ *
+ * The picture. A header (step, event, place, Python version) and the source
+ * line about to run; the frames, outermost first, each name drawn as
+ * `name ──→ #ref summary`, so two names holding one object show the same
+ * #ref; then every object once, by ref: `#ref type [value]  refs N  S B`
+ * followed, for containers, by one line per element, entry or attribute.
+ *
+ * Program text is hostile. Values, names, type names, file names and source
+ * lines all come from the program, and may hold ESC, CR, bidi overrides, lone
+ * surrogates or invalid UTF-8. Every such string passes through unit(), which
+ * lets a code point through only when it is printable and otherwise writes a
+ * Python-style escape (\x1b, \r, \u202e, \udc80), so the only control bytes
+ * in the output are our own newlines and, with colour on, our own SGR codes.
+ *
+ * Width. Lines are built in place at the end of `out`; put() counts display
+ * columns as it goes (a code point is one column, East Asian wide and emoji
+ * two) and remembers the last offset that still fits in width - 1 columns.
+ * If the line overflows, line_end() cuts it there and appends "…", so no
+ * line is ever wider than the width, whatever the program held. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "render.h"
+
+#define DEFAULT_WIDTH 80u
+#define MIN_WIDTH 20u
+#define PREVIEW_COLS 24u /* columns of a value shown inside a summary */
+#define NAME_PAD_MAX 16u /* names are aligned on their arrows up to this width */
+#define NAME_MAX_COLS 32u /* a longer name (or attribute name) is cut */
+#define TYPE_MAX_COLS 40u /* a longer type name is cut */
+
+/* SGR parameters: subtle, and never the only carrier of meaning. */
+#define C_RESET "0"
+#define C_BOLD "1"
+#define C_META "2"
+#define C_TYPE "32"
+#define C_NAME "33"
+#define C_REF "36"
+
+typedef struct tw {
+    mv_buf *out;
+    const mv_state *st;
+    unsigned width;
+    bool color, address;
+    size_t fit;    /* end of the line's content that fits in width - 1 columns */
+    unsigned cols; /* display columns written on the current line */
+    bool over;     /* the current line overflowed: cut at fit on line_end() */
+} tw;
+
+/* How program text is escaped. */
+typedef enum esc_mode {
+    ESC_PLAIN,  /* names, types, files, repr text: controls escaped */
+    ESC_STR,    /* str content inside quotes: also \\, the quote, \n \r \t */
+    ESC_SOURCE  /* a source line: tabs become spaces */
+} esc_mode;
+
+/* ------------------------------------------------------------------ */
+/* UTF-8 */
+
+/* Decode one code point, accepting WTF-8 surrogates (ED A0..BF xx). Returns
+ * the bytes used (>= 1 when n >= 1); *cp = -1 for an invalid byte. */
+static size_t
+decode(const unsigned char *s, size_t n, int32_t *cp)
+{
+    unsigned c = s[0];
+    size_t len;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = (int32_t)c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        v = c & 0x1f;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        v = c & 0x0f;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        v = c & 0x07;
+        min = 0x10000;
+    } else {
+        *cp = -1;
+        return 1;
+    }
+    if (n < len) {
+        *cp = -1;
+        return 1;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            *cp = -1;
+            return 1;
+        }
+        v = (v << 6) | (s[i] & 0x3f);
+    }
+    if (v < min || v > 0x10ffff) {
+        *cp = -1;
+        return 1;
+    }
+    *cp = (int32_t)v;
+    return len;
+}
+
+/* Display columns of a printable code point. Combining marks count one
+ * column (an overestimate keeps lines inside the width); wide ranges two. */
+static unsigned
+cp_width(int32_t cp)
+{
+    if (cp < 0x1100)
+        return 1;
+    if ((cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) || (cp >= 0x3041 && cp <= 0x33ff) ||
+        (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) ||
+        (cp >= 0xa000 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+        (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
+        (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) ||
+        (cp >= 0x1f000 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd))
+        return 2;
+    return 1;
+}
+
+/* Code points never written raw: C0/C1 controls and DEL, invisible format
+ * characters (bidi embeddings, overrides and isolates, marks, zero-width
+ * characters, line/paragraph separators, BOM, tags), surrogates and
+ * noncharacters. */
+static bool
+must_escape(int32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0xad || cp == 0x061c ||
+           cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2060 && cp <= 0x206f) || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfeff ||
+           (cp >= 0xfff9 && cp <= 0xfffb) || (cp & 0xfffe) == 0xfffe ||
+           (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
+/* One display unit of program text starting at s: the code point itself
+ * when it is safe to print, else an escape. Writes it to u (16 bytes),
+ * returns its length in bytes; *used gets the input bytes consumed, *cols
+ * its display width. */
+static size_t
+unit(const char *s, size_t n, esc_mode mode, char quote, char u[16], size_t *used,
+     unsigned *cols)
+{
+    int32_t cp;
+    size_t k = decode((const unsigned char *)s, n, &cp);
+    *used = k;
+    if (cp < 0) {
+        /* not UTF-8 (the model promises it is): show the replacement char */
+        memcpy(u, "\xef\xbf\xbd", 3);
+        *cols = 1;
+        return 3;
+    }
+    if (mode == ESC_STR && (cp == '\\' || cp == quote)) {
+        u[0] = '\\';
+        u[1] = (char)cp;
+        *cols = 2;
+        return 2;
+    }
+    if (mode == ESC_SOURCE && cp == '\t') {
+        u[0] = ' ';
+        *cols = 1;
+        return 1;
+    }
+    if (!must_escape(cp)) {
+        memcpy(u, s, k);
+        *cols = cp_width(cp);
+        return k;
+    }
+    int len;
+    if (mode == ESC_STR && (cp == '\n' || cp == '\r' || cp == '\t'))
+        len = snprintf(u, 16, "\\%c", cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't');
+    else if (cp < 0x100)
+        len = snprintf(u, 16, "\\x%02" PRIx32, (uint32_t)cp);
+    else if (cp < 0x10000)
+        len = snprintf(u, 16, "\\u%04" PRIx32, (uint32_t)cp);
+    else
+        len = snprintf(u, 16, "\\U%08" PRIx32, (uint32_t)cp);
+    *cols = (unsigned)len;
+    return (size_t)len;
+}
+
+/* Display columns of program text once escaped. */
+static size_t
+text_cols(const char *s, size_t n, esc_mode mode, char quote)
+{
+    size_t cols = 0, i = 0;
+    while (i < n) {
+        char u[16];
+        size_t used;
+        unsigned w;
+        unit(s + i, n - i, mode, quote, u, &used, &w);
+        cols += w;
+        i += used;
+    }
+    return cols;
+}
+
+/* Python's choice of quote for a str repr. */
+static char
+pick_quote(const char *s, size_t n)
+{
+    return memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
+}
+
+/* ------------------------------------------------------------------ */
+/* lines */
+
+static void
+line_begin(tw *w)
+{
+    w->fit = w->out->len;
+    w->cols = 0;
+    w->over = false;
+}
+
+/* Append text that is safe to print (ours, or escaped program text),
+ * counting its columns. */
+static void
+put_n(tw *w, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && !w->over) {
+        int32_t cp;
+        size_t k = decode((const unsigned char *)s + i, n - i, &cp);
+        unsigned cw = cp < 0 ? 1 : cp_width(cp);
+        if (w->cols + cw > w->width) {
+            w->over = true;
+            break;
+        }
+        mv_buf_append(w->out, s + i, k);
+        w->cols += cw;
+        if (w->cols < w->width)
+            w->fit = w->out->len;
+        i += k;
+    }
+}
+
+static void
+put(tw *w, const char *s)
+{
+    put_n(w, s, strlen(s));
+}
+
+static void MV_PRINTF(2, 3)
+putf(tw *w, const char *fmt, ...)
+{
+    char tmp[96];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        put_n(w, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static void
+spaces(tw *w, size_t n)
+{
+    while (n-- > 0)
+        put_n(w, " ", 1);
+}
+
+/* Start an SGR colour (zero columns). */
+static void
+sgr(tw *w, const char *code)
+{
+    if (!w->color || w->over)
+        return;
+    mv_buf_puts(w->out, "\x1b[");
+    mv_buf_puts(w->out, code);
+    mv_buf_putc(w->out, 'm');
+}
+
+static void
+line_end(tw *w)
+{
+    mv_buf *b = w->out;
+    if (w->over) {
+        if (!b->failed && w->fit <= b->len) {
+            b->len = w->fit;
+            if (b->data)
+                b->data[b->len] = '\0';
+        }
+        mv_buf_puts(b, "…");
+        if (w->color)
+            mv_buf_puts(b, "\x1b[" C_RESET "m");
+    }
+    mv_buf_putc(b, '\n');
+    w->over = false;
+}
+
+/* Append program text, escaped. At most max columns of it are written;
+ * returns true if it did not all fit (nothing marks the cut: the caller
+ * does). */
+static bool
+put_prog(tw *w, const char *s, size_t n, esc_mode mode, char quote, size_t max)
+{
+    size_t cols = 0, i = 0;
+    while (i < n) {
+        char u[16];
+        size_t used;
+        unsigned uw;
+        if (w->over)
+            return true; /* the line is cut anyway: skip the rest */
+        size_t len = unit(s + i, n - i, mode, quote, u, &used, &uw);
+        if (cols + uw > max)
+            return true;
+        put_n(w, u, len);
+        cols += uw;
+        i += used;
+    }
+    return false;
+}
+
+/* Program text escaped, cut to max columns with a trailing "…". */
+static void
+put_prog_cut(tw *w, const char *s, size_t n, esc_mode mode, size_t max)
+{
+    if (text_cols(s, n, mode, 0) <= max) {
+        put_prog(w, s, n, mode, 0, SIZE_MAX);
+        return;
+    }
+    put_prog(w, s, n, mode, 0, max ? max - 1 : 0);
+    put(w, "…");
+}
+
+static const char *
+str_of(const tw *w, uint32_t id, size_t *len)
+{
+    const char *s = mv_trace_str(w->st->trace, id, len);
+    if (!s) {
+        *len = 0;
+        return "";
+    }
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* pieces of the picture */
+
+static void
+put_ref(tw *w, uint32_t ref)
+{
+    sgr(w, C_REF);
+    putf(w, "#%" PRIu32, ref);
+    sgr(w, C_RESET);
+}
+
+static void
+put_name(tw *w, uint32_t id, size_t pad)
+{
+    size_t len;
+    const char *s = str_of(w, id, &len);
+    size_t cols = text_cols(s, len, ESC_PLAIN, 0);
+    sgr(w, C_NAME);
+    put_prog_cut(w, s, len, ESC_PLAIN, NAME_MAX_COLS);
+    sgr(w, C_RESET);
+    if (cols < pad)
+        spaces(w, pad - cols);
+}
+
+static size_t
+name_cols(const tw *w, uint32_t id)
+{
+    size_t len;
+    const char *s = str_of(w, id, &len);
+    size_t cols = text_cols(s, len, ESC_PLAIN, 0);
+    return cols < NAME_PAD_MAX ? cols : NAME_PAD_MAX;
+}
+
+static void
+put_type(tw *w, const mv_object *o)
+{
+    size_t len;
+    const char *s = str_of(w, o->type, &len);
+    sgr(w, C_TYPE);
+    if (len)
+        put_prog_cut(w, s, len, ESC_PLAIN, TYPE_MAX_COLS);
+    else
+        put(w, mv_kind_name((mv_kind)o->kind));
+    sgr(w, C_RESET);
+}
+
+/* Does the object show a value after its type? */
+static bool
+shows_value(const mv_object *o)
+{
+    mv_kind k = (mv_kind)o->kind;
+    return o->value && k != MV_K_NONE && k != MV_K_OPAQUE && k != MV_K_INSTANCE &&
+           !mv_kind_is_seq(k) && k != MV_K_DICT;
+}
+
+/* Columns of the value as put_value(…, SIZE_MAX) writes it. */
+static size_t
+value_cols(const mv_object *o)
+{
+    size_t cols;
+    if (o->kind == MV_K_STR) {
+        char q = pick_quote(o->value, o->value_len);
+        cols = 2 + text_cols(o->value, o->value_len, ESC_STR, q);
+    } else {
+        cols = text_cols(o->value, o->value_len, ESC_PLAIN, 0);
+    }
+    return cols + ((o->flags & MV_OF_CUT) ? 1 : 0);
+}
+
+/* The value, escaped (str quoted), in at most max columns: a value cut by
+ * the recorder or by max ends in "…" (after the closing quote for a str). */
+static void
+put_value(tw *w, const mv_object *o, size_t max)
+{
+    bool str = o->kind == MV_K_STR;
+    bool fits = value_cols(o) <= max;
+    size_t marks = str ? 3 : 1; /* quotes and "…" when it does not fit */
+    size_t room = fits ? SIZE_MAX : max > marks ? max - marks : 0;
+    char q[2] = {str ? pick_quote(o->value, o->value_len) : 0, 0};
+    if (str)
+        put(w, q);
+    put_prog(w, o->value, o->value_len, str ? ESC_STR : ESC_PLAIN, q[0], room);
+    if (str)
+        put(w, q);
+    if (!fits || (o->flags & MV_OF_CUT))
+        put(w, "…");
+}
+
+static uint64_t
+count_of(const mv_object *o)
+{
+    uint64_t n = o->kind == MV_K_DICT ? o->nitems / 2 : o->nitems;
+    return n + o->hidden;
+}
+
+/* What an object is, as one phrase: "int 1", "list len 2", "Node object",
+ * "function f(a, b)", "None". maxval bounds the value's columns. */
+static void
+put_desc(tw *w, const mv_object *o, size_t maxval)
+{
+    mv_kind k = (mv_kind)o->kind;
+    if (k == MV_K_NONE) {
+        put(w, "None");
+        return;
+    }
+    put_type(w, o);
+    if (mv_kind_is_seq(k) || k == MV_K_DICT) {
+        putf(w, " len %" PRIu64, count_of(o));
+    } else if (k == MV_K_INSTANCE || k == MV_K_OPAQUE) {
+        put(w, " object");
+    } else if (shows_value(o)) {
+        put(w, " ");
+        put_value(w, o, maxval);
+    }
+}
+
+/* "#4 int 1": where a name, element or entry points. */
+static void
+put_target(tw *w, uint32_t ref)
+{
+    put_ref(w, ref);
+    put(w, " ");
+    const mv_object *o = mv_state_find(w->st, ref);
+    if (!o) {
+        sgr(w, C_META);
+        put(w, "(not recorded)");
+        sgr(w, C_RESET);
+        return;
+    }
+    put_desc(w, o, PREVIEW_COLS);
+}
+
+/* Characters of a str value: code points, a WTF-8 surrogate counting one. */
+static uint64_t
+str_chars(const mv_object *o)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < o->value_len; i++)
+        n += ((unsigned char)o->value[i] & 0xc0) != 0x80;
+    return n;
+}
+
+/* "  len 5000  refs 2  72 B  id 0x7f…" (ASCII, so bytes = columns). The
+ * length shows for a value the recorder cut (its full length) and, when
+ * with_len, for a str (whose line may be cut at the width). */
+static size_t
+meta_text(const tw *w, const mv_object *o, bool with_len, char *buf, size_t cap)
+{
+    size_t n = 0;
+    int r;
+    if (o->flags & MV_OF_CUT) {
+        r = o->kind == MV_K_INT ? snprintf(buf, cap, "  %" PRIu64 " digits", o->length)
+                                : snprintf(buf, cap, "  len %" PRIu64, o->length);
+        n += r > 0 ? (size_t)r : 0;
+    } else if (with_len && o->kind == MV_K_STR) {
+        r = snprintf(buf, cap, "  len %" PRIu64, str_chars(o));
+        n += r > 0 ? (size_t)r : 0;
+    }
+    if (o->flags & MV_OF_IMMORTAL)
+        r = snprintf(buf + n, cap - n, "  immortal");
+    else
+        r = snprintf(buf + n, cap - n, "  refs %" PRId64, o->refcount);
+    n += r > 0 ? (size_t)r : 0;
+    r = snprintf(buf + n, cap - n, "  %" PRIu64 " B", o->size);
+    n += r > 0 ? (size_t)r : 0;
+    if (w->address) {
+        r = snprintf(buf + n, cap - n, "  id 0x%" PRIx64, o->addr);
+        n += r > 0 ? (size_t)r : 0;
+    }
+    return n < cap ? n : cap - 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* sections */
+
+static void
+put_header(tw *w)
+{
+    const mv_state *st = w->st;
+    uint32_t total = mv_trace_nsteps(st->trace);
+    size_t flen;
+    const char *file = str_of(w, st->file, &flen);
+
+    line_begin(w);
+    sgr(w, C_BOLD);
+    if (total > st->step)
+        putf(w, "step %" PRIu32 "/%" PRIu32, st->step, total);
+    else
+        putf(w, "step %" PRIu32, st->step);
+    sgr(w, C_RESET);
+    put(w, " · ");
+    put(w, mv_event_name(st->event));
+    put(w, " · ");
+    put_prog(w, file, flen, ESC_PLAIN, 0, SIZE_MAX);
+    putf(w, ":%" PRIu32, st->line);
+    const char *py = mv_trace_python(st->trace);
+    if (py && *py) {
+        put(w, " · Python ");
+        put_prog(w, py, strlen(py), ESC_PLAIN, 0, SIZE_MAX);
+    }
+    line_end(w);
+
+    /* the source line about to run */
+    uint32_t nsrc = mv_trace_nsources(st->trace);
+    for (uint32_t i = 0; i < nsrc; i++) {
+        uint32_t fid;
+        size_t len;
+        const char *text = mv_trace_source(st->trace, i, &fid, &len);
+        if (!text || fid != st->file)
+            continue;
+        const char *p = text, *end = text + len;
+        for (uint32_t l = 1; l < st->line && p < end; l++) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            p = nl ? nl + 1 : end;
+        }
+        if (st->line == 0 || p >= end)
+            break;
+        const char *e = memchr(p, '\n', (size_t)(end - p));
+        if (!e)
+            e = end;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        while (e > p && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        line_begin(w);
+        sgr(w, C_META);
+        putf(w, "  %" PRIu32 " │", st->line);
+        sgr(w, C_RESET);
+        put(w, " ");
+        put_prog(w, p, (size_t)(e - p), ESC_SOURCE, 0, SIZE_MAX);
+        line_end(w);
+        break;
+    }
+}
+
+static void
+put_frames(tw *w)
+{
+    const mv_state *st = w->st;
+    line_begin(w);
+    sgr(w, C_BOLD);
+    put(w, "Frames (outermost first)");
+    sgr(w, C_RESET);
+    line_end(w);
+    if (!st->nframes) {
+        line_begin(w);
+        put(w, "  (no frames)");
+        line_end(w);
+    }
+    for (uint32_t i = 0; i < st->nframes; i++) {
+        const mv_frame *f = &st->frames[i];
+        bool current = i + 1 == st->nframes;
+        size_t len;
+        const char *s;
+        line_begin(w);
+        put(w, current ? "▶ " : "  ");
+        sgr(w, C_BOLD);
+        s = str_of(w, f->function, &len);
+        put_prog(w, s, len, ESC_PLAIN, 0, SIZE_MAX);
+        sgr(w, C_RESET);
+        put(w, "  ");
+        s = str_of(w, f->file, &len);
+        put_prog(w, s, len, ESC_PLAIN, 0, SIZE_MAX);
+        putf(w, ":%" PRIu32, f->line);
+        if (current)
+            put(w, "  (current)");
+        line_end(w);
+
+        size_t pad = 0;
+        for (uint32_t j = 0; j < f->nlocals; j++) {
+            size_t c = name_cols(w, f->locals[j].name);
+            if (c > pad)
+                pad = c;
+        }
+        if (!f->nlocals) {
+            line_begin(w);
+            put(w, "      (no names)");
+            line_end(w);
+        }
+        for (uint32_t j = 0; j < f->nlocals; j++) {
+            line_begin(w);
+            put(w, "      ");
+            put_name(w, f->locals[j].name, pad);
+            put(w, " ──→ ");
+            put_target(w, f->locals[j].ref);
+            line_end(w);
+        }
+    }
+}
+
+static unsigned
+digits(uint64_t v)
+{
+    unsigned d = 1;
+    for (; v >= 10; v /= 10)
+        d++;
+    return d;
+}
+
+/* The head line of an object and, for a value too long for it, a second
+ * line holding the value alone (cut at the width). */
+static void
+put_object_head(tw *w, const mv_object *o)
+{
+    char meta[128];
+    size_t mlen = meta_text(w, o, false, meta, sizeof meta);
+    bool two_lines = false;
+    if (shows_value(o)) {
+        size_t tlen;
+        const char *t = str_of(w, o->type, &tlen);
+        size_t tcols = tlen ? text_cols(t, tlen, ESC_PLAIN, 0)
+                            : strlen(mv_kind_name((mv_kind)o->kind));
+        if (tcols > TYPE_MAX_COLS)
+            tcols = TYPE_MAX_COLS;
+        size_t head = 2 + 1 + digits(o->ref) + 1 + tcols + 1 + value_cols(o) + mlen;
+        two_lines = head > w->width;
+        if (two_lines)
+            mlen = meta_text(w, o, true, meta, sizeof meta);
+    }
+    line_begin(w);
+    put(w, "  ");
+    put_ref(w, o->ref);
+    put(w, " ");
+    if (two_lines)
+        put_type(w, o);
+    else
+        put_desc(w, o, SIZE_MAX);
+    sgr(w, C_META);
+    put_n(w, meta, mlen);
+    sgr(w, C_RESET);
+    line_end(w);
+    if (two_lines) {
+        line_begin(w);
+        put(w, "      ");
+        put_value(w, o, SIZE_MAX);
+        line_end(w);
+    }
+}
+
+static void
+put_object(tw *w, const mv_object *o)
+{
+    mv_kind k = (mv_kind)o->kind;
+    put_object_head(w, o);
+    if (mv_kind_is_seq(k)) {
+        unsigned iw = o->nitems ? digits(o->nitems - 1) : 1;
+        for (uint32_t i = 0; i < o->nitems; i++) {
+            line_begin(w);
+            spaces(w, 6 + iw - digits(i));
+            putf(w, "[%" PRIu32 "] → ", i);
+            put_target(w, o->items[i]);
+            line_end(w);
+        }
+    } else if (k == MV_K_DICT) {
+        for (uint32_t i = 0; i + 1 < o->nitems; i += 2) {
+            line_begin(w);
+            put(w, "      ");
+            put_target(w, o->items[i]);
+            put(w, " → ");
+            put_target(w, o->items[i + 1]);
+            line_end(w);
+        }
+    } else if (mv_kind_has_attrs(k)) {
+        size_t pad = 0;
+        for (uint32_t i = 0; i + 1 < o->nitems; i += 2) {
+            size_t c = name_cols(w, o->items[i]);
+            if (c > pad)
+                pad = c;
+        }
+        for (uint32_t i = 0; i + 1 < o->nitems; i += 2) {
+            line_begin(w);
+            put(w, "      .");
+            put_name(w, o->items[i], pad);
+            put(w, " → ");
+            put_target(w, o->items[i + 1]);
+            line_end(w);
+        }
+    }
+    if (o->hidden) {
+        line_begin(w);
+        put(w, "      ");
+        sgr(w, C_META);
+        putf(w, "… %" PRIu64 " more", o->hidden);
+        sgr(w, C_RESET);
+        line_end(w);
+    }
+}
+
+static void
+put_objects(tw *w)
+{
+    const mv_state *st = w->st;
+    line_begin(w);
+    sgr(w, C_BOLD);
+    put(w, "Objects");
+    sgr(w, C_RESET);
+    line_end(w);
+    if (st->truncated) {
+        line_begin(w);
+        put(w, "  (object cap reached: some objects are not listed)");
+        line_end(w);
+    }
+    if (!st->nobjects) {
+        line_begin(w);
+        put(w, "  (none)");
+        line_end(w);
+    }
+    for (uint32_t i = 0; i < st->nobjects; i++)
+        put_object(w, &st->objects[i]);
+}
+
+mv_status
+mv_render_text(const mv_state *st, const mv_text_opts *opts, mv_buf *out)
+{
+    if (!st || !out || !st->trace)
+        return MV_EINVAL;
+    tw w = {.out = out, .st = st, .width = DEFAULT_WIDTH};
+    if (opts) {
+        w.color = opts->color;
+        w.address = opts->address;
+        if (opts->width)
+            w.width = opts->width < MIN_WIDTH ? MIN_WIDTH : opts->width;
+    }
+    put_header(&w);
+    mv_buf_putc(out, '\n');
+    put_frames(&w);
+    mv_buf_putc(out, '\n');
+    put_objects(&w);
+    return out->failed ? MV_ENOMEM : MV_OK;
+}
