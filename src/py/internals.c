@@ -222,7 +222,7 @@ mv_pyi_is_immortal(PyObject *o)
 PyObject *
 mv_pyi_long_decimal(PyObject *o)
 {
-    PyInterpreterState *interp = _PyInterpreterState_GET();
+    PyInterpreterState *interp = PyInterpreterState_Get();
 #if PY_VERSION_HEX >= 0x030C0000
     int *limit = &interp->long_state.max_str_digits;
 #else
