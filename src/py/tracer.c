@@ -422,10 +422,13 @@ mv_tracer_stop(mv_tracer *t)
     if (active == t)
         active = NULL;
     if (t->tee) {
-        /* give the real stream back if the program left ours in place */
-        if (PySys_GetObject("stdout") == t->tee)
-            PySys_SetObject("stdout", t->orig_stdout);
-        PyErr_Clear();
+        /* give the real stream back if the program left ours in place,
+         * keeping the exception the program may be ending with */
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        if (PySys_GetObject("stdout") == t->tee && PySys_SetObject("stdout", t->orig_stdout) < 0)
+            PyErr_Clear();
+        PyErr_Restore(et, ev, tb);
         Py_CLEAR(t->tee);
         Py_CLEAR(t->orig_stdout);
     }
