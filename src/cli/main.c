@@ -70,14 +70,18 @@ usage(FILE *fp)
             MV_DEFAULT_MAX_OBJECTS);
 }
 
-static int die_usage(const char *fmtstr, const char *arg) MV_PRINTF(1, 0);
-
 static int
-die_usage(const char *fmtstr, const char *arg)
+die_usage2(const char *what, const char *arg, const char *tail)
 {
-    fprintf(stderr, "%s: ", prog_name);
-    fprintf(stderr, fmtstr, arg); /* fmtstr: always a literal at the call sites */
-    fprintf(stderr, "\nTry '%s --help'.\n", prog_name);
+    fprintf(stderr, "%s: %s%s%s\nTry '%s --help'.\n", prog_name, what, arg, tail, prog_name);
+    return EXIT_USAGE;
+}
+
+/* One line "memview: <what> <arg>" plus a hint. */
+static int
+die_usage(const char *what, const char *arg)
+{
+    fprintf(stderr, "%s: %s%s\nTry '%s --help'.\n", prog_name, what, arg, prog_name);
     return EXIT_USAGE;
 }
 
@@ -132,7 +136,7 @@ parse(int argc, char **argv, opts *o)
         long long n;
         if (strcmp(a, "-f") == 0 || opt_is(a, "--format")) {
             if (!(v = opt_value(argc, argv, &i, a)))
-                return die_usage("%s needs a value", a);
+                return die_usage2("", a, " needs a value");
             if (strcmp(v, "text") == 0)
                 o->format = FMT_TEXT;
             else if (strcmp(v, "state") == 0)
@@ -140,28 +144,28 @@ parse(int argc, char **argv, opts *o)
             else if (strcmp(v, "trace") == 0)
                 o->format = FMT_TRACE;
             else
-                return die_usage("unknown format '%s' (text, state, trace)", v);
+                return die_usage2("unknown format '", v, "' (text, state, trace)");
         } else if (strcmp(a, "-o") == 0 || opt_is(a, "--output")) {
             if (!(v = opt_value(argc, argv, &i, a)) || !*v)
-                return die_usage("%s needs a file name", a);
+                return die_usage2("", a, " needs a file name");
             o->output = v;
         } else if (opt_is(a, "--step")) {
             if (!(v = opt_value(argc, argv, &i, a)))
-                return die_usage("%s needs a value", a);
+                return die_usage2("", a, " needs a value");
             if (strcmp(v, "last") == 0)
                 o->step = -1;
             else if (parse_num(v, 0, UINT32_MAX - 1, &n))
                 o->step = n;
             else
-                return die_usage("--step takes a step number or 'last', not '%s'", v);
+                return die_usage2("--step takes a step number or 'last', not '", v, "'");
         } else if (opt_is(a, "--at")) {
             if (!(v = opt_value(argc, argv, &i, a)) || !parse_num(v, 1, UINT32_MAX - 1, &n))
-                return die_usage("--at takes a line number, not '%s'", v ? v : "");
+                return die_usage2("--at takes a line number, not '", v ? v : "", "'");
             o->at = n;
         } else if (opt_is(a, "--max-steps") || opt_is(a, "--max-items") ||
                    opt_is(a, "--max-value") || opt_is(a, "--max-objects")) {
             if (!(v = opt_value(argc, argv, &i, a)) || !parse_num(v, 1, UINT32_MAX - 1, &n))
-                return die_usage("%s takes a positive number", a);
+                return die_usage2("", a, " takes a positive number");
             if (opt_is(a, "--max-steps"))
                 o->lim.max_steps = (uint64_t)n;
             else if (opt_is(a, "--max-items"))
@@ -172,7 +176,7 @@ parse(int argc, char **argv, opts *o)
                 o->lim.max_objects = (uint32_t)n;
         } else if (opt_is(a, "--color") || opt_is(a, "--colour")) {
             if (!(v = opt_value(argc, argv, &i, a)))
-                return die_usage("%s needs a value", a);
+                return die_usage2("", a, " needs a value");
             if (strcmp(v, "auto") == 0)
                 o->color = -1;
             else if (strcmp(v, "always") == 0)
@@ -180,7 +184,7 @@ parse(int argc, char **argv, opts *o)
             else if (strcmp(v, "never") == 0)
                 o->color = 0;
             else
-                return die_usage("--color takes auto, always or never, not '%s'", v);
+                return die_usage2("--color takes auto, always or never, not '", v, "'");
         } else if (strcmp(a, "--address") == 0) {
             o->address = true;
         } else if (strcmp(a, "--stats") == 0) {
@@ -189,11 +193,11 @@ parse(int argc, char **argv, opts *o)
             usage(stdout);
             exit(0);
         } else {
-            return die_usage("unknown option '%s'", a);
+            return die_usage2("unknown option '", a, "'");
         }
     }
     if (i >= argc)
-        return die_usage("%s", "run needs a program to run");
+        return die_usage("", "run needs a program to run");
     o->prog_index = i;
     if (o->format == FMT_DEFAULT && o->output) {
         const char *dot = strrchr(o->output, '.');
@@ -204,7 +208,7 @@ parse(int argc, char **argv, opts *o)
         else if (strcmp(o->output, "-") == 0)
             o->format = FMT_TEXT;
         else
-            return die_usage("cannot tell the format of '%s': use -f text|state|trace", o->output);
+            return die_usage2("cannot tell the format of '", o->output, "': use -f text|state|trace");
     }
     return 0;
 }

@@ -71,7 +71,7 @@ mv_buf_puts(mv_buf *b, const char *s)
 }
 
 void
-mv_buf_putc(mv_buf *b, char c)
+mv_buf_putc_slow(mv_buf *b, char c)
 {
     if (!mv_buf_reserve(b, 1))
         return;
@@ -121,7 +121,7 @@ mv_buf_take(mv_buf *b, size_t *len)
 }
 
 void
-mv_buf_uv(mv_buf *b, uint64_t v)
+mv_buf_uv_slow(mv_buf *b, uint64_t v)
 {
     unsigned char tmp[10];
     size_t n = 0;

@@ -67,14 +67,34 @@ void mv_buf_reset(mv_buf *b);               /* len = 0, keep memory */
 bool mv_buf_reserve(mv_buf *b, size_t extra);
 void mv_buf_append(mv_buf *b, const void *p, size_t n);
 void mv_buf_puts(mv_buf *b, const char *s);
-void mv_buf_putc(mv_buf *b, char c);
+void mv_buf_putc_slow(mv_buf *b, char c);
+static inline void
+mv_buf_putc(mv_buf *b, char c)
+{
+    if (b->len + 2 <= b->cap && !b->failed && (!b->max || b->len < b->max)) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return;
+    }
+    mv_buf_putc_slow(b, c);
+}
 void mv_buf_printf(mv_buf *b, const char *fmt, ...) MV_PRINTF(2, 3);
 void mv_buf_vprintf(mv_buf *b, const char *fmt, va_list ap) MV_PRINTF(2, 0);
 /* Hand the data to the caller (who frees it with mv_free); b is reset. */
 char *mv_buf_take(mv_buf *b, size_t *len);
 
 /* unsigned LEB128 varints and zigzag for signed values */
-void mv_buf_uv(mv_buf *b, uint64_t v);
+void mv_buf_uv_slow(mv_buf *b, uint64_t v);
+static inline void
+mv_buf_uv(mv_buf *b, uint64_t v)
+{
+    if (v < 0x80 && b->len + 2 <= b->cap && !b->failed && (!b->max || b->len < b->max)) {
+        b->data[b->len++] = (char)v;
+        b->data[b->len] = '\0';
+        return;
+    }
+    mv_buf_uv_slow(b, v);
+}
 static inline uint64_t mv_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 static inline int64_t mv_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 static inline void mv_buf_sv(mv_buf *b, int64_t v) { mv_buf_uv(b, mv_zigzag(v)); }

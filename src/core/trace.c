@@ -96,6 +96,8 @@ struct mv_trace {
     uint32_t *prev, *reach; /* slots reachable at the previous / this step */
     uint32_t nprev, capprev, nreach, capreach;
     uint32_t next_ref;
+    uint32_t last_new_ref;  /* NEW records code ref and address as deltas */
+    uint64_t last_new_addr;
     rframe *pframes, *cframes; /* previous / current step's frames */
     uint32_t npframes, ncframes, capp, capc;
     size_t stdout_prev;
@@ -647,10 +649,16 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
     mv_buf *s = &tr->stream;
     if (!l->recorded || h != l->chash) {
         l->ver_off = s->len;
-        mv_buf_putc(s, l->recorded ? T_FULL : T_NEW);
-        mv_buf_uv(s, l->ref);
-        if (!l->recorded)
-            mv_buf_uv(s, l->addr);
+        if (l->recorded) {
+            mv_buf_putc(s, T_FULL);
+            mv_buf_uv(s, l->ref);
+        } else {
+            mv_buf_putc(s, T_NEW);
+            mv_buf_sv(s, (int64_t)l->ref - (int64_t)tr->last_new_ref);
+            mv_buf_sv(s, (int64_t)(l->addr - tr->last_new_addr));
+            tr->last_new_ref = l->ref;
+            tr->last_new_addr = l->addr;
+        }
         mv_buf_sv(s, rc);
         mv_buf_append(s, sc->data, sc->len);
         l->chash = h;
@@ -691,6 +699,17 @@ same_locals(const rframe *a, const rframe *b)
 {
     return a->nlocals == b->nlocals &&
            (a->nlocals == 0 || memcmp(a->locals, b->locals, a->nlocals * sizeof *a->locals) == 0);
+}
+
+static bool
+same_names(const rframe *a, const rframe *b)
+{
+    if (a->nlocals != b->nlocals)
+        return false;
+    for (uint32_t k = 0; k < a->nlocals; k++)
+        if (a->locals[k].name != b->locals[k].name)
+            return false;
+    return true;
 }
 
 static void
@@ -736,6 +755,8 @@ write_key(mv_trace *tr, const uint32_t *set, uint32_t nset, size_t stdout_len)
     }
     mv_buf_uv(s, stdout_len);
     mv_buf_putc(s, tr->truncated);
+    mv_buf_uv(s, tr->last_new_ref);
+    mv_buf_uv(s, tr->last_new_addr);
     if (s->failed) {
         fail(tr, MV_ENOMEM);
         return;
@@ -766,11 +787,25 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
     for (uint32_t i = 0; i < tr->ncframes; i++)
         mv_buf_uv(s, tr->cframes[i].line);
     for (uint32_t i = 0; i < tr->ncframes; i++) {
-        if (i < kept && same_locals(&tr->cframes[i], &tr->pframes[i])) {
+        const rframe *c = &tr->cframes[i], *p = i < kept ? &tr->pframes[i] : NULL;
+        if (p && same_locals(c, p)) {
             mv_buf_putc(s, 0);
+        } else if (p && same_names(c, p)) {
+            /* same names: only the slots whose object changed */
+            uint32_t n = 0;
+            for (uint32_t k = 0; k < c->nlocals; k++)
+                n += c->locals[k].ref != p->locals[k].ref;
+            mv_buf_putc(s, 2);
+            mv_buf_uv(s, n);
+            for (uint32_t k = 0; k < c->nlocals; k++) {
+                if (c->locals[k].ref != p->locals[k].ref) {
+                    mv_buf_uv(s, k);
+                    mv_buf_uv(s, c->locals[k].ref);
+                }
+            }
         } else {
             mv_buf_putc(s, 1);
-            encode_locals(s, &tr->cframes[i]);
+            encode_locals(s, c);
         }
     }
     /* drops: reachable before, not now (or freed meanwhile) */
@@ -886,6 +921,8 @@ typedef struct dec {
     size_t stdout_len;
     bool truncated;
     bool ok;
+    uint32_t last_new_ref;
+    uint64_t last_new_addr;
     /* per-step change lists, for the iterator */
     uint32_t *changed; /* positions in objs whose content changed */
     uint32_t nchanged, capchanged;
@@ -1084,10 +1121,14 @@ dec_load_key(dec *d, uint64_t off)
         int64_t rc = rds(d);
         dec_set_obj(d, ref, addr, off2, rc, false);
     }
-    uint64_t so;
+    uint64_t so, lr, la;
     rd(d, &so);
     d->stdout_len = so;
     d->truncated = rdbyte(d) != 0;
+    rd(d, &lr);
+    rd(d, &la);
+    d->last_new_ref = (uint32_t)lr;
+    d->last_new_addr = la;
     return d->ok;
 }
 
@@ -1117,6 +1158,8 @@ skip_key(dec *d)
             rd(d, &v);
     rd(d, &v);
     rdbyte(d);
+    rd(d, &v);
+    rd(d, &v);
     return d->ok;
 }
 
@@ -1148,14 +1191,18 @@ dec_next_step(dec *d)
         if (tag == T_FRAMES)
             break;
         const unsigned char *rec = d->p - 1;
-        uint32_t ref = rd32(d);
         if (tag == T_NEW) {
-            uint64_t addr;
-            rd(d, &addr);
+            uint32_t ref = (uint32_t)((int64_t)d->last_new_ref + rds(d));
+            uint64_t addr = d->last_new_addr + (uint64_t)rds(d);
+            d->last_new_ref = ref;
+            d->last_new_addr = addr;
             int64_t rc = rds(d);
             dec_set_obj(d, ref, addr, (uint64_t)(rec - d->base), rc, true);
             skip_content(d);
-        } else if (tag == T_FULL) {
+            continue;
+        }
+        uint32_t ref = rd32(d);
+        if (tag == T_FULL) {
             int64_t rc = rds(d);
             dec_set_obj(d, ref, 0, (uint64_t)(rec - d->base), rc, true);
             skip_content(d);
@@ -1191,9 +1238,20 @@ dec_next_step(dec *d)
         d->frames[i].line = line;
     }
     for (uint32_t i = 0; i < nf && d->ok; i++) {
-        if (rdbyte(d)) {
+        int how = rdbyte(d);
+        if (how == 1) {
             d->frames_changed = true;
             dec_read_locals(d, &d->frames[i]);
+        } else if (how == 2) {
+            d->frames_changed = true;
+            rframe *f = &d->frames[i];
+            uint32_t n = rd32(d);
+            for (uint32_t k = 0; k < n && d->ok; k++) {
+                uint32_t at = rd32(d), ref = rd32(d);
+                if (at >= f->nlocals)
+                    return d->ok = false;
+                f->locals[at].ref = ref;
+            }
         }
     }
     uint32_t nd = rd32(d);
@@ -1236,11 +1294,9 @@ read_version(const mv_trace *tr, uint64_t off, mv_object *o, uint32_t **items, s
     int tag = rdbyte(&d);
     if (tag != T_NEW && tag != T_FULL)
         return false;
-    rd32(&d); /* ref */
-    if (tag == T_NEW) {
-        uint64_t a;
-        rd(&d, &a);
-    }
+    rd32(&d); /* ref (a delta for NEW) */
+    if (tag == T_NEW)
+        rds(&d); /* address delta */
     rds(&d); /* refcount: the current one comes from the decoder */
     o->type = rd32(&d);
     o->kind = (uint8_t)rdbyte(&d);

@@ -415,7 +415,18 @@ value_int(mv_capture *c, PyObject *o, mv_object *ob)
     int ovf = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &ovf);
     if (!ovf && !(v == -1 && PyErr_Occurred())) {
-        mv_buf_printf(b, "%lld", v);
+        char digits[24];
+        int n = 0;
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        do {
+            digits[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            digits[n++] = '-';
+        mv_buf_reserve(b, (size_t)n);
+        while (n)
+            mv_buf_putc(b, digits[--n]);
         if (v > 9007199254740992LL || v < -9007199254740992LL)
             ob->flags |= MV_OF_REPR;
         return;
@@ -825,10 +836,14 @@ module_dunder(PyObject *name)
 {
     static const char *const names[] = {"__name__", "__doc__", "__package__", "__loader__",
                                         "__spec__", "__annotations__", "__builtins__",
-                                        "__file__", "__cached__", NULL};
-    if (!PyUnicode_Check(name) || !PyUnicode_IS_ASCII(name))
+                                        "__file__", "__cached__", "__module__", "__qualname__",
+                                        "__firstlineno__", "__static_attributes__",
+                                        "__classcell__", NULL};
+    if (!PyUnicode_Check(name) || !PyUnicode_IS_ASCII(name) || PyUnicode_GET_LENGTH(name) < 7)
         return false;
     const char *s = PyUnicode_DATA(name);
+    if (s[0] != '_' || s[1] != '_')
+        return false;
     for (int i = 0; names[i]; i++)
         if (strcmp(s, names[i]) == 0)
             return true;
