@@ -1233,7 +1233,8 @@ dec_next_step(dec *d)
     d->nframes = nf;
     for (uint32_t i = 0; i < nf; i++) {
         uint32_t line = rd32(d);
-        if (line != d->frames[i].line)
+        /* the innermost frame's line is the step's own: not a change */
+        if (line != d->frames[i].line && i + 1 < nf)
             d->frames_changed = true;
         d->frames[i].line = line;
     }

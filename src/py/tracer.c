@@ -296,6 +296,8 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             t->capstack = cap;
         }
         int line = PyFrame_GetLineNumber(frame);
+        if (line <= 0)
+            line = ci->firstlineno;
         t->stack[t->nstack++] = (sframe){frame, *ci, t->next_serial++, (uint32_t)(line > 0 ? line : 0)};
         st = record(t, MV_EV_CALL);
         return st == MV_OK ? 0 : fail_recording(t, st);
