@@ -18,6 +18,7 @@ typedef struct live {
     uint64_t addr;
     uint64_t ident;     /* identity hash of immutable content, 0 for mutable */
     uint64_t chash;     /* hash of the last recorded content */
+    uint64_t ckey;      /* capture's cheap content key (mv_rec_same_key) */
     uint64_t ver_off;   /* stream offset of the last content record */
     int64_t refcount;
     uint32_t ref;
@@ -672,6 +673,15 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
         l->refcount = rc;
     }
     return s->failed ? fail(tr, MV_ENOMEM) : MV_OK;
+}
+
+bool
+mv_rec_same_key(mv_trace *tr, const mv_recref *r, uint64_t key)
+{
+    live *l = &tr->slots[r->slot];
+    bool same = l->recorded && l->ckey == key;
+    l->ckey = key;
+    return same;
 }
 
 mv_status

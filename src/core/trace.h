@@ -237,6 +237,10 @@ mv_status mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre,
 /* Record the content of an object reached this step (obj->ref, obj->addr are
  * taken from r; the rest from obj). */
 mv_status mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj);
+/* Objects whose shown content depends on a few fields capture can hash
+ * cheaply (modules, functions): true if key equals the key stored when the
+ * content was last recorded (then mv_rec_refcount is enough); stores key. */
+bool mv_rec_same_key(mv_trace *tr, const mv_recref *r, uint64_t key);
 /* For r->known objects: record the reference count only. */
 mv_status mv_rec_refcount(mv_trace *tr, const mv_recref *r, int64_t refcount);
 void mv_rec_set_truncated(mv_trace *tr);

@@ -33,6 +33,13 @@ typedef struct tcache {
     uint32_t id;
 } tcache;
 
+/* names the interpreter puts in module and class namespaces: not shown */
+static const char *const hidden_names[] = {"__name__", "__doc__", "__package__", "__loader__",
+                                        "__spec__", "__annotations__", "__builtins__",
+                                        "__file__", "__cached__", "__module__", "__qualname__",
+                                        "__firstlineno__", "__static_attributes__",
+                                        "__classcell__", NULL};
+
 struct mv_capture {
     mv_trace *tr;
     const mv_limits *lim;
@@ -46,6 +53,9 @@ struct mv_capture {
     uint32_t nreached;
     bool full; /* the per-step object cap was reached */
     mv_map types; /* type address -> tcache index + 1 */
+    PyObject *hide[16]; /* strong refs to the interned names hidden in module
+                           and class frames, released in free */
+    int nhide;
     tcache *tc;
     uint32_t ntc, captc;
 };
@@ -59,6 +69,13 @@ mv_capture_new(mv_trace *tr, mv_capture **out)
     c->tr = tr;
     c->lim = mv_trace_limits(tr);
     c->s_sizeof = PyUnicode_InternFromString("__sizeof__");
+    for (int i = 0; hidden_names[i] && c->nhide < 16; i++) {
+        PyObject *n = PyUnicode_InternFromString(hidden_names[i]);
+        if (n)
+            c->hide[c->nhide++] = n;
+        else
+            PyErr_Clear();
+    }
     if (!c->s_sizeof) {
         PyErr_Clear();
         mv_free(c);
@@ -74,6 +91,8 @@ mv_capture_free(mv_capture *c)
     if (!c)
         return;
     Py_XDECREF(c->s_sizeof);
+    for (int i = 0; i < c->nhide; i++)
+        Py_DECREF(c->hide[i]);
     mv_free(c->q);
     mv_free(c->items);
     mv_buf_release(&c->val);
@@ -688,6 +707,19 @@ read_object(mv_capture *c, const qitem *q)
         return MV_OK;
     }
 
+    if (k == MV_K_MODULE || k == MV_K_FUNCTION) {
+        /* shown by name (and parameters) only: unchanged while these are */
+        uint64_t key = mix((uint64_t)(uintptr_t)Py_TYPE(o), 0);
+        if (k == MV_K_MODULE) {
+            key = mix(key, (uint64_t)(uintptr_t)PyModule_GetDict(o));
+        } else {
+            PyFunctionObject *fn = (PyFunctionObject *)o;
+            key = mix(mix(key, (uint64_t)(uintptr_t)fn->func_qualname),
+                      (uint64_t)(uintptr_t)fn->func_code);
+        }
+        if (mv_rec_same_key(c->tr, &q->r, key))
+            return mv_rec_refcount(c->tr, &q->r, ob.refcount);
+    }
     ob.size = size_of(c, o);
     mv_buf_reset(&c->val);
     c->nitems = 0;
@@ -831,14 +863,16 @@ read_object(mv_capture *c, const qitem *q)
 
 /* ---- frames ---- */
 
+
+
 static bool
-module_dunder(PyObject *name)
+module_dunder(mv_capture *c, PyObject *name)
 {
-    static const char *const names[] = {"__name__", "__doc__", "__package__", "__loader__",
-                                        "__spec__", "__annotations__", "__builtins__",
-                                        "__file__", "__cached__", "__module__", "__qualname__",
-                                        "__firstlineno__", "__static_attributes__",
-                                        "__classcell__", NULL};
+    /* the interpreter's own keys are the interned objects: pointer test */
+    for (int i = 0; i < c->nhide; i++)
+        if (name == c->hide[i])
+            return true;
+    const char *const *names = hidden_names;
     if (!PyUnicode_Check(name) || !PyUnicode_IS_ASCII(name) || PyUnicode_GET_LENGTH(name) < 7)
         return false;
     const char *s = PyUnicode_DATA(name);
@@ -873,7 +907,7 @@ frame_locals(mv_capture *c, const mv_cframe *f)
         Py_ssize_t pos = 0;
         PyObject *k, *v;
         while (PyDict_Next(d, &pos, &k, &v)) {
-            if (!PyUnicode_Check(k) || (f->is_module && module_dunder(k)))
+            if (!PyUnicode_Check(k) || (f->is_module && module_dunder(c, k)))
                 continue;
             mv_status st = add_local(c, k, v);
             if (st != MV_OK)

@@ -181,7 +181,7 @@ static mv_status
 run_main(const mv_run_opts *o, mv_trace *tr, mv_run_result *res, const char *absprog)
 {
     mv_status st = MV_EPYTHON;
-    PyObject *code = NULL, *result = NULL;
+    PyObject *result = NULL;
     mv_tracer *tracer = NULL;
 
     /* sys.path[0] = the script's folder */
@@ -210,9 +210,27 @@ run_main(const mv_run_opts *o, mv_trace *tr, mv_run_result *res, const char *abs
     }
     Py_DECREF(file);
 
-    code = Py_CompileStringExFlags(o->source, absprog, Py_file_input, NULL, -1);
-    if (!code) {
-        /* SyntaxError & co: reported exactly as python reports them */
+    /* Run as python's own main does (PyRun_FileExFlags): the parsed tree,
+     * which holds a reference to every literal, stays alive while the
+     * module runs, so reference counts match `python3 PROGRAM`. */
+    FILE *fp = fopen(o->program, "rb");
+    if (!fp) {
+        set_error(res, "cannot open the program", NULL);
+        goto out;
+    }
+    if ((st = mv_tracer_new(tr, absprog, &tracer)) != MV_OK ||
+        (st = mv_tracer_start(tracer)) != MV_OK) {
+        fclose(fp);
+        set_error(res, "cannot start the tracer", NULL);
+        goto out;
+    }
+    hook_trace = tr;
+    result = PyRun_FileExFlags(fp, absprog, Py_file_input, g, g, 1, NULL);
+    hook_trace = NULL;
+    mv_tracer_stop(tracer);
+    res->compiled = true;
+    if (!result && mv_trace_nsteps(tr) == 0 && PyErr_ExceptionMatches(PyExc_SyntaxError)) {
+        /* the program never started: reported exactly as python reports it */
         PyErr_Print();
         res->compiled = false;
         res->exit_code = 1;
@@ -221,20 +239,6 @@ run_main(const mv_run_opts *o, mv_trace *tr, mv_run_result *res, const char *abs
         st = MV_OK;
         goto out;
     }
-    res->compiled = true;
-
-    if ((st = mv_tracer_new(tr, absprog, &tracer)) != MV_OK) {
-        set_error(res, "cannot start the tracer", NULL);
-        goto out;
-    }
-    if ((st = mv_tracer_start(tracer)) != MV_OK) {
-        set_error(res, "cannot start the tracer", NULL);
-        goto out;
-    }
-    hook_trace = tr;
-    result = PyEval_EvalCode(code, g, g);
-    hook_trace = NULL;
-    mv_tracer_stop(tracer);
 
     st = MV_OK;
     if (result) {
@@ -280,7 +284,6 @@ run_main(const mv_run_opts *o, mv_trace *tr, mv_run_result *res, const char *abs
 out:
     hook_trace = NULL;
     Py_XDECREF(result);
-    Py_XDECREF(code);
     mv_tracer_free(tracer);
     return st;
 }
