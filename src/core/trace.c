@@ -7,7 +7,7 @@
 #include "trace.h"
 
 /* record tags */
-enum { T_STEP = 1, T_NEW, T_FULL, T_RC, T_FRAMES, T_KEY };
+enum { T_STEP = 1, T_NEW, T_FULL, T_RC, T_FRAMES, T_KEY, T_BACK };
 
 /* keyframe policy: at least every KEY_MAX_STEPS steps, earlier when the
  * deltas since the last keyframe outweigh a keyframe several times. */
@@ -636,6 +636,20 @@ encode_content(mv_buf *b, const mv_object *o)
     mv_buf_uv(b, o->hidden);
 }
 
+/* An object out of the picture at the previous step comes back with the
+ * content it had: tell readers where that content is. */
+static void
+write_back(mv_trace *tr, live *l, int64_t rc)
+{
+    mv_buf *s = &tr->stream;
+    mv_buf_putc(s, T_BACK);
+    mv_buf_uv(s, l->ref);
+    mv_buf_uv(s, l->addr);
+    mv_buf_uv(s, l->ver_off);
+    mv_buf_sv(s, rc);
+    l->refcount = rc;
+}
+
 mv_status
 mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
 {
@@ -666,6 +680,8 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
         l->recorded = 1;
         l->immutable = (obj->flags & MV_OF_IMMUTABLE) != 0;
         l->refcount = rc;
+    } else if (!l->in_prev) {
+        write_back(tr, l, rc);
     } else if (rc != l->refcount) {
         mv_buf_putc(s, T_RC);
         mv_buf_uv(s, l->ref);
@@ -688,9 +704,13 @@ mv_status
 mv_rec_refcount(mv_trace *tr, const mv_recref *r, int64_t refcount)
 {
     live *l = &tr->slots[r->slot];
+    mv_buf *s = &tr->stream;
+    if (!l->in_prev && l->recorded) {
+        write_back(tr, l, l->refcount < 0 ? -1 : refcount);
+        return s->failed ? fail(tr, MV_ENOMEM) : MV_OK;
+    }
     if (refcount == l->refcount || l->refcount < 0)
         return MV_OK;
-    mv_buf *s = &tr->stream;
     mv_buf_putc(s, T_RC);
     mv_buf_uv(s, l->ref);
     mv_buf_sv(s, refcount);
@@ -1209,6 +1229,17 @@ dec_next_step(dec *d)
             int64_t rc = rds(d);
             dec_set_obj(d, ref, addr, (uint64_t)(rec - d->base), rc, true);
             skip_content(d);
+            continue;
+        }
+        if (tag == T_BACK) {
+            uint32_t ref = rd32(d);
+            uint64_t addr, off;
+            rd(d, &addr);
+            rd(d, &off);
+            int64_t rc = rds(d);
+            if (off >= (uint64_t)(d->end - d->base))
+                return d->ok = false;
+            dec_set_obj(d, ref, addr, off, rc, true);
             continue;
         }
         uint32_t ref = rd32(d);

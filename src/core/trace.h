@@ -17,6 +17,8 @@
  *   NEW    an object seen for the first time: full content.
  *   FULL   a known object whose content changed: full content.
  *   RC     a known object whose reference count alone changed.
+ *   BACK   a known object reachable again after steps out of the picture,
+ *          content unchanged: where its last content record is.
  *   KEY    after some steps, the full state (frames + every reachable object
  *          with the offset of its current content), so any step is rebuilt
  *          from the nearest keyframe plus a few deltas.

@@ -533,8 +533,8 @@ value_function(mv_capture *c, PyObject *o)
 {
     mv_buf *b = &c->val;
     PyFunctionObject *fn = (PyFunctionObject *)o;
-    if (fn->func_qualname && PyUnicode_Check(fn->func_qualname))
-        str_text(b, fn->func_qualname, 200);
+    if (fn->func_name && PyUnicode_Check(fn->func_name))
+        str_text(b, fn->func_name, 200);
     mv_buf_putc(b, '(');
     PyObject *code = fn->func_code;
     if (code && PyCode_Check(code)) {
@@ -714,7 +714,7 @@ read_object(mv_capture *c, const qitem *q)
             key = mix(key, (uint64_t)(uintptr_t)PyModule_GetDict(o));
         } else {
             PyFunctionObject *fn = (PyFunctionObject *)o;
-            key = mix(mix(key, (uint64_t)(uintptr_t)fn->func_qualname),
+            key = mix(mix(key, (uint64_t)(uintptr_t)fn->func_name),
                       (uint64_t)(uintptr_t)fn->func_code);
         }
         if (mv_rec_same_key(c->tr, &q->r, key))
