@@ -360,7 +360,7 @@ size_of(mv_capture *c, PyObject *o)
             items = -items;
         size = tp->tp_basicsize + items * tp->tp_itemsize;
     }
-    return (uint64_t)size + mv_pyi_preheader(tp);
+    return (uint64_t)size + mv_pyi_getsizeof_extra(o);
 }
 
 /* ---- reaching objects ---- */

@@ -167,6 +167,16 @@ mv_pyi_preheader(PyTypeObject *tp)
     return _PyType_PreHeaderSize(tp);
 }
 
+size_t
+mv_pyi_getsizeof_extra(PyObject *o)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    if (Py_IS_TYPE(o, &PyType_Type) && !PyType_HasFeature((PyTypeObject *)o, Py_TPFLAGS_HEAPTYPE))
+        return 0;
+#endif
+    return _PyType_PreHeaderSize(Py_TYPE(o));
+}
+
 /* ---- immortality ---- */
 
 #if PY_VERSION_HEX < 0x030C0000

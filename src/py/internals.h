@@ -38,6 +38,9 @@ int mv_pyi_set_next(PyObject *set, Py_ssize_t *pos, PyObject **key);
 
 /* Bytes the allocator places before the object (GC header, managed dict). */
 size_t mv_pyi_preheader(PyTypeObject *tp);
+/* What sys.getsizeof adds to __sizeof__ for o (the pre-header, except for
+ * static type objects from 3.13 on). */
+size_t mv_pyi_getsizeof_extra(PyObject *o);
 
 /* Immortal (3.12+) or statically allocated inside libpython (3.11). */
 bool mv_pyi_is_immortal(PyObject *o);

@@ -36,6 +36,7 @@ typedef struct sframe {
     codeinfo ci;
     uint64_t serial;
     uint32_t line;
+    bool raised; /* last event here was an exception (no line since) */
 } sframe;
 
 struct mv_tracer {
@@ -298,7 +299,8 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         int line = PyFrame_GetLineNumber(frame);
         if (line <= 0)
             line = ci->firstlineno;
-        t->stack[t->nstack++] = (sframe){frame, *ci, t->next_serial++, (uint32_t)(line > 0 ? line : 0)};
+        t->stack[t->nstack++] =
+            (sframe){frame, *ci, t->next_serial++, (uint32_t)(line > 0 ? line : 0), false};
         st = record(t, MV_EV_CALL);
         return st == MV_OK ? 0 : fail_recording(t, st);
     }
@@ -308,6 +310,7 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             return 0;
         int line = PyFrame_GetLineNumber(frame);
         s->line = (uint32_t)(line > 0 ? line : 0);
+        s->raised = false;
         st = record(t, MV_EV_LINE);
         return st == MV_OK ? 0 : fail_recording(t, st);
     }
@@ -317,6 +320,7 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             return 0;
         int line = PyFrame_GetLineNumber(frame);
         s->line = (uint32_t)(line > 0 ? line : 0);
+        s->raised = true;
         st = record(t, MV_EV_EXCEPTION);
         return st == MV_OK ? 0 : fail_recording(t, st);
     }
@@ -325,7 +329,9 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         if (!s)
             return 0;
         st = MV_OK;
-        if (arg)
+        /* left by an exception: arg is NULL (3.11); 3.12+ legacy events
+         * give no sign, but the frame's last event was the exception */
+        if (arg && !s->raised && !PyErr_Occurred())
             st = record(t, MV_EV_RETURN);
         t->nstack--;
         return st == MV_OK ? 0 : fail_recording(t, st);
