@@ -19,7 +19,7 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get install -y -q --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u)
 fi
 
-py=$(mv_pythons | head -n 1)
+py=$(mv_pythons | sed -n 1p)
 echo "memview: building for $py"
 cmake -S . -B build -DMEMVIEW_PYTHON="$py" >/dev/null
 cmake --build build -j"$(nproc)"
