@@ -603,6 +603,14 @@ put_frames(tw *w)
         sgr(w, C_RESET);
         put(w, "  ");
         s = str_of(w, f->file, &len);
+        /* the file's own name: the header already says where the step is */
+        for (size_t k = len; k > 0; k--) {
+            if (s[k - 1] == '/') {
+                len -= k;
+                s += k;
+                break;
+            }
+        }
         put_prog(w, s, len, ESC_PLAIN, 0, SIZE_MAX);
         putf(w, ":%" PRIu32, f->line);
         if (current)
