@@ -405,8 +405,7 @@ mv_trace_set_end(mv_trace *tr, mv_end end, int exit_code, const char *message)
     tr->end = end;
     tr->exit_code = exit_code;
     set_str(tr, &tr->end_message, message);
-    if (end == MV_END_EXCEPTION && tr->nsteps)
-        tr->exc_step = tr->nsteps - 1;
+    tr->exc_step = end == MV_END_EXCEPTION && tr->nsteps ? tr->nsteps - 1 : UINT32_MAX;
 }
 
 mv_end
@@ -664,7 +663,7 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
     mv_buf *s = &tr->stream;
     if (!l->recorded || h != l->chash) {
         l->ver_off = s->len;
-        if (l->recorded) {
+        if (l->recorded && l->in_prev) {
             mv_buf_putc(s, T_FULL);
             mv_buf_uv(s, l->ref);
         } else {
@@ -856,8 +855,8 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
     mv_buf_uv(s, stdout_len - tr->stdout_prev);
     mv_buf_putc(s, tr->truncated);
     if (s->failed) {
-        mv_rec_abort(tr);
-        return fail(tr, MV_ENOMEM);
+        mv_rec_abort(tr, MV_ENOMEM);
+        return MV_ENOMEM;
     }
     /* commit: previous-step bookkeeping */
     for (uint32_t i = 0; i < tr->nprev; i++) {
@@ -901,17 +900,16 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
 }
 
 void
-mv_rec_abort(mv_trace *tr)
+mv_rec_abort(mv_trace *tr, mv_status why)
 {
     if (!tr->in_step)
         return;
     tr->stream.len = tr->step_start;
     tr->stream.failed = false;
     tr->in_step = false;
-    /* the live table may now hold content this step recorded; the trace
-     * stops recording (status set by the caller's failure) */
-    if (tr->status == MV_OK)
-        tr->status = MV_ELIMIT;
+    /* the live table may now hold content this step recorded, so the
+     * trace stops recording: its status becomes the reason */
+    fail(tr, why == MV_OK ? MV_EINVAL : why);
 }
 
 void
@@ -951,6 +949,7 @@ typedef struct dec {
     size_t stdout_len;
     bool truncated;
     bool ok;
+    bool nomem;        /* a failure was out of memory, not bad input */
     uint32_t last_new_ref;
     uint64_t last_new_addr;
     /* per-step change lists, for the iterator */
@@ -965,6 +964,21 @@ typedef struct dec {
     mv_event ev;
     uint32_t file, line;
 } dec;
+
+static bool
+dgrow(dec *d, void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (grow(p, cap, need, elem))
+        return true;
+    d->nomem = true;
+    return false;
+}
+
+static mv_status
+dec_status(const dec *d)
+{
+    return d->nomem ? MV_ENOMEM : MV_EFORMAT;
+}
 
 static bool
 rd(dec *d, uint64_t *v)
@@ -1019,7 +1033,7 @@ static bool
 dec_frames_reserve(dec *d, uint32_t n)
 {
     uint32_t old = d->capframes;
-    if (!grow((void **)&d->frames, &d->capframes, n, sizeof *d->frames))
+    if (!dgrow(d, (void **)&d->frames, &d->capframes, n, sizeof *d->frames))
         return false;
     if (d->capframes > old)
         memset(d->frames + old, 0, (d->capframes - old) * sizeof *d->frames);
@@ -1032,7 +1046,7 @@ dec_read_locals(dec *d, rframe *f)
     uint32_t n = rd32(d);
     if (!d->ok || n > (uint32_t)(d->end - d->p))
         return d->ok = false;
-    if (!grow((void **)&f->locals, &f->caplocals, n, sizeof *f->locals))
+    if (!dgrow(d, (void **)&f->locals, &f->caplocals, n, sizeof *f->locals))
         return d->ok = false;
     f->nlocals = n;
     for (uint32_t k = 0; k < n; k++) {
@@ -1050,9 +1064,11 @@ dec_set_obj(dec *d, uint32_t ref, uint64_t addr, uint64_t off, int64_t rc, bool 
     if (v) {
         pos = (uint32_t)(*v - 1);
     } else {
-        if (!grow((void **)&d->objs, &d->capobjs, d->nobjs + 1, sizeof *d->objs) ||
-            mv_map_put(&d->index, ref, (uint64_t)d->nobjs + 1) != MV_OK)
+        if (!dgrow(d, (void **)&d->objs, &d->capobjs, d->nobjs + 1, sizeof *d->objs) ||
+            mv_map_put(&d->index, ref, (uint64_t)d->nobjs + 1) != MV_OK) {
+            d->nomem = true;
             return d->ok = false;
+        }
         pos = d->nobjs++;
         d->objs[pos].ref = ref;
         d->objs[pos].addr = addr;
@@ -1064,7 +1080,7 @@ dec_set_obj(dec *d, uint32_t ref, uint64_t addr, uint64_t off, int64_t rc, bool 
         o->ver_off = off;
     o->refcount = rc;
     if (content) {
-        if (!grow((void **)&d->changed, &d->capchanged, d->nchanged + 1, sizeof *d->changed))
+        if (!dgrow(d, (void **)&d->changed, &d->capchanged, d->nchanged + 1, sizeof *d->changed))
             return d->ok = false;
         d->changed[d->nchanged++] = pos;
     }
@@ -1250,8 +1266,8 @@ dec_next_step(dec *d)
         } else if (tag == T_RC) {
             int64_t rc = rds(d);
             dec_set_obj(d, ref, 0, UINT64_MAX, rc, false);
-            if (!grow((void **)&d->rcref, &d->caprc, d->nrc + 1, sizeof *d->rcref) ||
-                !grow((void **)&d->rcval, &d->caprcv, d->nrc + 1, sizeof *d->rcval))
+            if (!dgrow(d, (void **)&d->rcref, &d->caprc, d->nrc + 1, sizeof *d->rcref) ||
+                !dgrow(d, (void **)&d->rcval, &d->caprcv, d->nrc + 1, sizeof *d->rcval))
                 return d->ok = false;
             d->rcref[d->nrc] = ref;
             d->rcval[d->nrc++] = rc;
@@ -1299,7 +1315,7 @@ dec_next_step(dec *d)
     uint32_t nd = rd32(d);
     if (!d->ok || nd > (uint32_t)(d->end - d->p))
         return d->ok = false;
-    if (!grow((void **)&d->drops, &d->capdrops, nd, sizeof *d->drops))
+    if (!dgrow(d, (void **)&d->drops, &d->capdrops, nd, sizeof *d->drops))
         return d->ok = false;
     for (uint32_t i = 0; i < nd; i++) {
         d->drops[i] = rd32(d);
@@ -1484,8 +1500,15 @@ mv_state_find(const mv_state *s, uint32_t ref)
 static bool
 dec_seek(dec *d, const mv_trace *tr, uint32_t step)
 {
-    if (step >= tr->nsteps || !tr->nkeys)
+    if (step >= tr->nsteps)
         return false;
+    if (!tr->nkeys || tr->keys[0].step > step) {
+        /* no keyframe yet (the first one could not be written): replay */
+        while (d->step == UINT32_MAX || d->step < step)
+            if (!dec_next_step(d))
+                return false;
+        return true;
+    }
     size_t lo = 0, hi = tr->nkeys;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
@@ -1509,7 +1532,7 @@ mv_trace_state(const mv_trace *tr, uint32_t step, mv_state *out)
         return MV_EINVAL;
     dec d;
     dec_init(&d, tr);
-    mv_status st = dec_seek(&d, tr, step) ? materialize(&d, out) : MV_EFORMAT;
+    mv_status st = dec_seek(&d, tr, step) ? materialize(&d, out) : dec_status(&d);
     dec_release(&d);
     return st;
 }
@@ -1522,8 +1545,10 @@ mv_trace_step_info(const mv_trace *tr, uint32_t step, mv_event *ev, uint32_t *fi
         return MV_EINVAL;
     dec d;
     dec_init(&d, tr);
-    mv_status st = MV_EFORMAT;
-    if (dec_seek(&d, tr, step)) {
+    mv_status st;
+    if (!dec_seek(&d, tr, step)) {
+        st = dec_status(&d);
+    } else {
         *ev = d.ev;
         *file = d.file;
         *line = d.line;
@@ -1601,7 +1626,7 @@ mv_trace_iter_next(mv_trace_iter *it, mv_delta *out)
     if (it->status != MV_OK || next >= d->tr->nsteps)
         return false;
     if (!dec_next_step(d)) {
-        it->status = MV_EFORMAT;
+        it->status = dec_status(d);
         return false;
     }
     memset(out, 0, sizeof *out);

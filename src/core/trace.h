@@ -247,8 +247,10 @@ bool mv_rec_same_key(mv_trace *tr, const mv_recref *r, uint64_t key);
 mv_status mv_rec_refcount(mv_trace *tr, const mv_recref *r, int64_t refcount);
 void mv_rec_set_truncated(mv_trace *tr);
 mv_status mv_rec_end(mv_trace *tr, size_t stdout_len);
-/* Abandon a step begun with mv_rec_begin (nothing of it is kept). */
-void mv_rec_abort(mv_trace *tr);
+/* Abandon a step begun with mv_rec_begin: nothing of it is kept, and the
+ * trace records no further step (mv_trace_status becomes why, or MV_EINVAL
+ * when why is MV_OK); every step completed before stays readable. */
+void mv_rec_abort(mv_trace *tr, mv_status why);
 
 /* The allocator hook reports a freed block: any object whose block started
  * at addr - preheader is gone. Cheap when addr is unknown. */
@@ -271,7 +273,9 @@ typedef struct mv_delta {
     uint32_t step;
     mv_event event;
     uint32_t file, line;
-    bool frames_changed;       /* frames differ from the previous step */
+    bool frames_changed;       /* the stack, a local, or an outer frame's line
+                                  differs from the previous step (the innermost
+                                  line is the step's own `line`) */
     uint32_t nframes;          /* the full stack at this step, outermost first */
     const mv_frame *frames;
     uint32_t nobjects;         /* objects whose content appeared at this step */

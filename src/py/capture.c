@@ -958,7 +958,7 @@ mv_capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, uint32_t n,
     if (PyErr_Occurred())
         PyErr_Clear();
     if (st != MV_OK) {
-        mv_rec_abort(c->tr);
+        mv_rec_abort(c->tr, st);
         return st;
     }
     return mv_rec_end(c->tr, stdout_len);

@@ -8,6 +8,20 @@
 #define STATE_VERSION 1
 #define TRACE_VERSION 1
 
+static bool
+starts_markup(const unsigned char *p, const unsigned char *end)
+{
+    static const char script[] = "script";
+    if (p < end && *p == '!')
+        return true;
+    if (end - p < 6)
+        return false;
+    for (int i = 0; i < 6; i++)
+        if ((p[i] | 0x20) != (unsigned char)script[i])
+            return false;
+    return true;
+}
+
 void
 mv_json_str(mv_buf *out, const char *s, size_t n)
 {
@@ -29,6 +43,10 @@ mv_json_str(mv_buf *out, const char *s, size_t n)
             } else if (c < 0x20 || c == 0x7f) {
                 char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
                 mv_buf_append(out, e, 6);
+            } else if (c == '<' && starts_markup(p + 1, end)) {
+                /* "<!--" and "<script" change how an HTML script element
+                 * ends; "</" is handled at its "/" */
+                mv_buf_puts(out, "\\u003c");
             } else if (c == '/' && p > (const unsigned char *)s && p[-1] == '<') {
                 mv_buf_puts(out, "\\/");
             } else {

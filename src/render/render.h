@@ -27,8 +27,9 @@ mv_status mv_render_text(const mv_state *st, const mv_text_opts *opts, mv_buf *o
 /* ---- json.c: the state and trace JSON formats (docs/) ---- */
 
 /* Append s (UTF-8; WTF-8 surrogates become \udXXX escapes, invalid bytes
- * U+FFFD) as a JSON string literal. "</" is written "<\/" and U+2028/2029
- * escaped, so the text can be inlined in an HTML script element. */
+ * U+FFFD) as a JSON string literal. "</" is written "<\/", a "<" before
+ * "!" or "script" (any case) "\u003c", and U+2028/2029 escaped, so the text
+ * can be inlined in an HTML script element. */
 void mv_json_str(mv_buf *out, const char *s, size_t n);
 
 /* One step in the `state` format, version 1. MV_ENOMEM if out failed. */
