@@ -319,21 +319,32 @@ choose_step(const opts *o, const mv_trace *tr)
     return (uint32_t)o->step;
 }
 
+/* Render the chosen output. Files (and stdout with -f) are streamed
+ * through a temporary that is renamed over the target only when complete. */
 static int
 emit(const opts *o, const mv_trace *tr)
 {
     mv_buf out;
     mv_buf_init(&out);
-    mv_status st = MV_OK;
-    int rc = 0;
+    mv_outfile of;
+    bool to_file = o->format != FMT_DEFAULT;
     fmt f = o->format == FMT_DEFAULT ? FMT_TEXT : o->format;
-    FILE *dest = o->format == FMT_DEFAULT ? stderr : stdout;
+    const char *dest = o->output ? o->output : "-";
+    uint32_t step = 0;
+    if (f != FMT_TRACE && (step = choose_step(o, tr)) == UINT32_MAX)
+        return EXIT_USAGE;
+    if (to_file) {
+        if (mv_outfile_open(&of, dest) != MV_OK) {
+            fprintf(stderr, "%s: cannot write '%s': %s\n", prog_name, dest, strerror(errno));
+            return EXIT_IO;
+        }
+        out.sink = mv_outfile_write;
+        out.sink_ctx = &of;
+    }
+    mv_status st;
     if (f == FMT_TRACE) {
         st = mv_render_trace_json(tr, &out);
     } else {
-        uint32_t step = choose_step(o, tr);
-        if (step == UINT32_MAX)
-            return EXIT_USAGE;
         mv_state s;
         st = mv_trace_state(tr, step, &s);
         if (st == MV_OK) {
@@ -341,7 +352,7 @@ emit(const opts *o, const mv_trace *tr)
                 st = mv_render_state_json(&s, &out);
             } else {
                 const char *nc = getenv("NO_COLOR");
-                bool tty = o->output && strcmp(o->output, "-") != 0 ? false : isatty(fileno(dest));
+                bool tty = strcmp(dest, "-") == 0 && isatty(to_file ? STDOUT_FILENO : STDERR_FILENO);
                 mv_text_opts to = {o->color == 1 || (o->color < 0 && tty && !(nc && *nc)),
                                    o->address, 80};
                 st = mv_render_text(&s, &to, &out);
@@ -349,22 +360,24 @@ emit(const opts *o, const mv_trace *tr)
             mv_state_release(&s);
         }
     }
-    if (st != MV_OK) {
-        fprintf(stderr, "%s: cannot render the output: %s\n", prog_name, mv_strerror(st));
-        mv_buf_release(&out);
-        return EXIT_INTERNAL;
-    }
-    if (o->output) {
-        if (mv_write_file(o->output, out.data, out.len) != MV_OK) {
-            fprintf(stderr, "%s: cannot write '%s': %s\n", prog_name, o->output, strerror(errno));
-            rc = EXIT_IO;
-        }
-    } else {
+    if (st == MV_OK)
+        st = mv_buf_flush(&out);
+    int rc = 0;
+    if (!to_file) {
         fflush(stdout);
-        if (fwrite(out.data, 1, out.len, dest) != out.len || fflush(dest) != 0) {
-            fprintf(stderr, "%s: cannot write the output: %s\n", prog_name, strerror(errno));
-            rc = EXIT_IO;
-        }
+        if (st == MV_OK && fwrite(out.data ? out.data : "", 1, out.len, stderr) != out.len)
+            st = MV_EIO;
+    } else if (st == MV_OK) {
+        st = mv_outfile_commit(&of);
+    } else {
+        mv_outfile_abort(&of);
+    }
+    if (st == MV_EIO) {
+        fprintf(stderr, "%s: cannot write '%s': %s\n", prog_name, dest, strerror(errno));
+        rc = EXIT_IO;
+    } else if (st != MV_OK) {
+        fprintf(stderr, "%s: cannot render the output: %s\n", prog_name, mv_strerror(st));
+        rc = EXIT_INTERNAL;
     }
     mv_buf_release(&out);
     return rc;

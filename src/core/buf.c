@@ -28,10 +28,29 @@ mv_buf_reset(mv_buf *b)
         b->data[0] = '\0';
 }
 
+mv_status
+mv_buf_flush(mv_buf *b)
+{
+    if (b->failed)
+        return MV_EIO;
+    if (!b->sink || !b->len)
+        return MV_OK;
+    mv_status st = b->sink(b->sink_ctx, b->data, b->len);
+    if (st != MV_OK) {
+        b->failed = true;
+        return st;
+    }
+    b->len = 0;
+    b->data[0] = '\0';
+    return MV_OK;
+}
+
 bool
 mv_buf_reserve(mv_buf *b, size_t extra)
 {
     if (b->failed)
+        return false;
+    if (b->sink && b->len && b->len + extra >= MV_BUF_CHUNK && mv_buf_flush(b) != MV_OK)
         return false;
     if (extra > SIZE_MAX - b->len - 1 || (b->max && b->len + extra > b->max)) {
         b->failed = true;
@@ -54,7 +73,7 @@ mv_buf_reserve(mv_buf *b, size_t extra)
 }
 
 void
-mv_buf_append(mv_buf *b, const void *p, size_t n)
+mv_buf_append_slow(mv_buf *b, const void *p, size_t n)
 {
     if (!mv_buf_reserve(b, n))
         return;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "memview/memview.h"
 
@@ -53,19 +54,41 @@ void mv_alloc_fail_nth(size_t nth);
  * always NUL-terminated when len > 0 so it can be used as a C string. Once an
  * append fails the buffer remembers it (`failed`) and later appends are
  * no-ops, so a writer can append freely and check once at the end. */
+typedef mv_status (*mv_sink_fn)(void *ctx, const char *p, size_t n);
+
 typedef struct mv_buf {
     char *data;
     size_t len;
     size_t cap;
     size_t max;     /* 0 = unbounded; else appends past max set `failed` */
     bool failed;
+    /* Optional sink: when set, content is handed to it in chunks of about
+     * MV_BUF_CHUNK bytes as the buffer fills (call mv_buf_flush at the end),
+     * so a large output never sits in memory whole. A writer using a sink
+     * must not read back what it appended. */
+    mv_sink_fn sink;
+    void *sink_ctx;
 } mv_buf;
+
+#define MV_BUF_CHUNK (1u << 20)
 
 void mv_buf_init(mv_buf *b);
 void mv_buf_release(mv_buf *b);
 void mv_buf_reset(mv_buf *b);               /* len = 0, keep memory */
 bool mv_buf_reserve(mv_buf *b, size_t extra);
-void mv_buf_append(mv_buf *b, const void *p, size_t n);
+void mv_buf_append_slow(mv_buf *b, const void *p, size_t n);
+static inline void
+mv_buf_append(mv_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 <= b->cap && !b->failed && !b->max && !b->sink) {
+        if (n)
+            memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    mv_buf_append_slow(b, p, n);
+}
 void mv_buf_puts(mv_buf *b, const char *s);
 void mv_buf_putc_slow(mv_buf *b, char c);
 static inline void
@@ -80,6 +103,8 @@ mv_buf_putc(mv_buf *b, char c)
 }
 void mv_buf_printf(mv_buf *b, const char *fmt, ...) MV_PRINTF(2, 3);
 void mv_buf_vprintf(mv_buf *b, const char *fmt, va_list ap) MV_PRINTF(2, 0);
+/* Pass what the buffer holds to its sink (no-op without one). */
+mv_status mv_buf_flush(mv_buf *b);
 /* Hand the data to the caller (who frees it with mv_free); b is reset. */
 char *mv_buf_take(mv_buf *b, size_t *len);
 
@@ -141,5 +166,19 @@ bool mv_map_del(mv_map *m, uint64_t key);
  * On any failure the temporary is removed and path is untouched. "-" means
  * stdout. Returns MV_EIO with errno preserved. */
 mv_status mv_write_file(const char *path, const void *data, size_t len);
+
+/* The same, streamed: open a temporary beside path ("-" = stdout), write
+ * any number of times (mv_outfile_write is an mv_sink_fn), then commit
+ * (rename over path) or abort (remove the temporary). MV_EIO, errno kept. */
+typedef struct mv_outfile {
+    char *path;
+    char *tmp;  /* NULL for stdout */
+    int fd;
+} mv_outfile;
+
+mv_status mv_outfile_open(mv_outfile *f, const char *path);
+mv_status mv_outfile_write(void *f, const char *p, size_t n);
+mv_status mv_outfile_commit(mv_outfile *f);
+void mv_outfile_abort(mv_outfile *f);
 
 #endif

@@ -1,13 +1,24 @@
 /* The trace model: recording (mv_rec_*) into a varint stream with keyframes,
  * and reading it back (mv_trace_state, mv_trace_iter). The stream format and
  * the identity rules are described at the top of trace.h. */
+#define _DEFAULT_SOURCE 1 /* madvise, pwrite, mkstemp */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "trace.h"
 
 /* record tags */
 enum { T_STEP = 1, T_NEW, T_FULL, T_RC, T_FRAMES, T_KEY, T_BACK };
+
+/* Spilling: once the in-memory part of the stream passes SPILL_BYTES it is
+ * appended to an unlinked temporary file (at a step boundary), so memory
+ * stays bounded however long the run; readers map the file read-only. */
+#define SPILL_BYTES (4u << 20)
+#define MAX_MAPS 16
 
 /* keyframe policy: at least every KEY_MAX_STEPS steps, earlier when the
  * deltas since the last keyframe outweigh a keyframe several times. */
@@ -73,8 +84,16 @@ struct mv_trace {
     mv_buf out;        /* the program's stdout */
     bool out_cut;
 
-    /* the stream */
+    /* the stream: bytes [0, spilled) are in spill_fd, the rest in `stream` */
     mv_buf stream;
+    int spill_fd;          /* -1: not spilled (yet) */
+    uint64_t spilled;
+    bool spill_failed;     /* no temporary file: keep everything in memory */
+    /* read-only mappings of the spilled stream; the newest is used, older
+     * ones stay valid for readers created before (released with the trace) */
+    void *maps[MAX_MAPS];
+    size_t maplens[MAX_MAPS];
+    int nmaps;
     uint32_t nsteps;
     keyframe *keys;
     uint32_t nkeys, capkeys;
@@ -211,6 +230,7 @@ mv_trace_new(mv_trace **out, const mv_limits *lim)
         mv_limits_default(&tr->lim);
     tr->exc_step = UINT32_MAX;
     tr->next_ref = 1;
+    tr->spill_fd = -1;
     if (mv_trace_intern(tr, "", 0) != 0) {
         mv_trace_free(tr);
         return MV_ENOMEM;
@@ -243,6 +263,10 @@ mv_trace_free(mv_trace *tr)
     mv_free(tr->end_message);
     mv_buf_release(&tr->out);
     mv_buf_release(&tr->stream);
+    for (int i = 0; i < tr->nmaps; i++)
+        munmap(tr->maps[i], tr->maplens[i]);
+    if (tr->spill_fd >= 0)
+        close(tr->spill_fd);
     mv_free(tr->keys);
     mv_free(tr->slots);
     mv_free(tr->freeslots);
@@ -471,11 +495,99 @@ mv_trace_status(const mv_trace *tr)
 size_t
 mv_trace_stream_bytes(const mv_trace *tr)
 {
-    return tr->stream.len;
+    return (size_t)tr->spilled + tr->stream.len;
 }
 
 /* ------------------------------------------------------------------ */
 /* recording */
+
+static bool
+write_at(int fd, const char *p, size_t n, uint64_t off)
+{
+    while (n) {
+        ssize_t w = pwrite(fd, p, n, (off_t)off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        p += w;
+        n -= (size_t)w;
+        off += (uint64_t)w;
+    }
+    return true;
+}
+
+/* Move the in-memory stream to the temporary file (between steps). */
+static void
+spill(mv_trace *tr)
+{
+    if (tr->spill_failed)
+        return;
+    if (tr->spill_fd < 0) {
+        const char *dir = getenv("TMPDIR");
+        char path[4096];
+        snprintf(path, sizeof path, "%s/memview-trace-XXXXXX", dir && *dir ? dir : "/tmp");
+        int fd = mkstemp(path);
+        if (fd < 0) {
+            tr->spill_failed = true;
+            return;
+        }
+        unlink(path);
+        tr->spill_fd = fd;
+    }
+    if (!write_at(tr->spill_fd, tr->stream.data, tr->stream.len, tr->spilled)) {
+        /* disk full: stop spilling, the rest stays in memory */
+        tr->spill_failed = true;
+        return;
+    }
+    tr->spilled += tr->stream.len;
+    tr->stream.len = 0;
+}
+
+/* The whole stream as one readable range. Not spilled: the buffer itself.
+ * Spilled: the in-memory tail is written after the spilled part (the same
+ * bytes a later spill would write) and the file is mapped read-only. */
+static bool
+view(const mv_trace *ctr, const unsigned char **base, size_t *len)
+{
+    mv_trace *tr = (mv_trace *)ctr; /* the mapping is a cache */
+    if (tr->spilled == 0) {
+        *base = (const unsigned char *)tr->stream.data;
+        *len = tr->stream.len;
+        return true;
+    }
+    size_t total = (size_t)tr->spilled + tr->stream.len;
+    if (tr->nmaps && tr->maplens[tr->nmaps - 1] == total) {
+        *base = tr->maps[tr->nmaps - 1];
+        *len = total;
+        return true;
+    }
+    if (tr->nmaps == MAX_MAPS ||
+        !write_at(tr->spill_fd, tr->stream.data, tr->stream.len, tr->spilled))
+        return false;
+    void *m = mmap(NULL, total, PROT_READ, MAP_SHARED, tr->spill_fd, 0);
+    if (m == MAP_FAILED)
+        return false;
+    tr->maps[tr->nmaps] = m;
+    tr->maplens[tr->nmaps++] = total;
+    *base = m;
+    *len = total;
+    return true;
+}
+
+/* Let the kernel drop mapped pages of the stream below `upto` (they are
+ * read back from the file if needed again): keeps a long sequential read
+ * from holding the whole stream in memory. */
+static void
+view_release_below(const unsigned char *base, size_t upto, const mv_trace *tr)
+{
+    if (!tr->spilled || upto < (16u << 20))
+        return;
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t n = (upto - (8u << 20)) & ~((size_t)pg - 1);
+    madvise((void *)base, n, MADV_DONTNEED);
+}
 
 mv_status
 mv_rec_begin(mv_trace *tr, mv_event ev, uint32_t file, uint32_t line)
@@ -486,7 +598,9 @@ mv_rec_begin(mv_trace *tr, mv_event ev, uint32_t file, uint32_t line)
         return MV_ELIMIT;
     tr->in_step = true;
     tr->cur = tr->nsteps;
-    tr->step_start = tr->stream.len;
+    if (tr->stream.len >= SPILL_BYTES)
+        spill(tr);
+    tr->step_start = tr->spilled + tr->stream.len;
     tr->ncframes = 0;
     tr->nreach = 0;
     tr->truncated = false;
@@ -564,6 +678,8 @@ retire(mv_trace *tr, uint32_t i)
         release_slot(tr, i);
 }
 
+static mv_status reached(mv_trace *tr, uint32_t i, mv_recref *out);
+
 mv_status
 mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre, uint64_t ident_hash,
            mv_recref *out)
@@ -599,10 +715,29 @@ mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre, uint64_t ide
         l->ref = tr->next_ref++;
         out->fresh = true;
     }
+    return reached(tr, i, out);
+}
+
+bool
+mv_rec_touch(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash, mv_recref *out)
+{
+    if (slot >= tr->nslots)
+        return false;
+    live *l = &tr->slots[slot];
+    if (l->ref != ref || l->dead || l->ident != ident_hash)
+        return false;
+    memset(out, 0, sizeof *out);
+    return reached(tr, slot, out) == MV_OK;
+}
+
+static mv_status
+reached(mv_trace *tr, uint32_t i, mv_recref *out)
+{
     live *l = &tr->slots[i];
     out->ref = l->ref;
     out->slot = i;
     out->known = l->recorded && l->immutable;
+    out->immortal = l->recorded && l->refcount < 0;
     if (l->seen == tr->cur + 1) {
         out->seen = true;
     } else {
@@ -662,7 +797,7 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
     int64_t rc = (obj->flags & MV_OF_IMMORTAL) ? -1 : obj->refcount;
     mv_buf *s = &tr->stream;
     if (!l->recorded || h != l->chash) {
-        l->ver_off = s->len;
+        l->ver_off = tr->spilled + s->len;
         if (l->recorded && l->in_prev) {
             mv_buf_putc(s, T_FULL);
             mv_buf_uv(s, l->ref);
@@ -755,7 +890,7 @@ static void
 write_key(mv_trace *tr, const uint32_t *set, uint32_t nset, size_t stdout_len)
 {
     mv_buf *s = &tr->stream;
-    size_t start = s->len;
+    uint64_t start = tr->spilled + s->len;
     if (!grow((void **)&tr->keys, &tr->capkeys, tr->nkeys + 1, sizeof *tr->keys)) {
         fail(tr, MV_ENOMEM);
         return;
@@ -791,7 +926,7 @@ write_key(mv_trace *tr, const uint32_t *set, uint32_t nset, size_t stdout_len)
         return;
     }
     tr->keys[tr->nkeys++] = (keyframe){tr->cur, start};
-    tr->last_key_bytes = s->len - start;
+    tr->last_key_bytes = (size_t)(tr->spilled + s->len - start);
     tr->bytes_since_key = 0;
     tr->steps_since_key = 0;
 }
@@ -838,18 +973,21 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
         }
     }
     /* drops: reachable before, not now (or freed meanwhile) */
+    /* collect the drops in scratch, then write count + refs */
+    mv_buf *sc = &tr->scratch;
+    mv_buf_reset(sc);
     uint32_t ndrop = 0;
     for (uint32_t i = 0; i < tr->nprev; i++) {
         live *l = &tr->slots[tr->prev[i]];
-        if (l->seen != tr->cur + 1 || l->dead)
+        if (l->seen != tr->cur + 1 || l->dead) {
+            mv_buf_uv(sc, l->ref);
             ndrop++;
+        }
     }
     mv_buf_uv(s, ndrop);
-    for (uint32_t i = 0; i < tr->nprev; i++) {
-        live *l = &tr->slots[tr->prev[i]];
-        if (l->seen != tr->cur + 1 || l->dead)
-            mv_buf_uv(s, l->ref);
-    }
+    mv_buf_append(s, sc->data, sc->len);
+    if (sc->failed)
+        s->failed = true;
     if (stdout_len < tr->stdout_prev)
         stdout_len = tr->stdout_prev;
     mv_buf_uv(s, stdout_len - tr->stdout_prev);
@@ -876,7 +1014,7 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
     tr->capreach = c;
     tr->nprev = tr->nreach;
     /* keyframe decision, then swap frames */
-    size_t step_bytes = s->len - tr->step_start;
+    size_t step_bytes = (size_t)(tr->spilled + s->len - tr->step_start);
     tr->bytes_since_key += step_bytes;
     tr->steps_since_key++;
     tr->stdout_prev = stdout_len;
@@ -904,7 +1042,7 @@ mv_rec_abort(mv_trace *tr, mv_status why)
 {
     if (!tr->in_step)
         return;
-    tr->stream.len = tr->step_start;
+    tr->stream.len = (size_t)(tr->step_start - tr->spilled);
     tr->stream.failed = false;
     tr->in_step = false;
     /* the live table may now hold content this step recorded, so the
@@ -1334,11 +1472,16 @@ dec_init(dec *d, const mv_trace *tr)
 {
     memset(d, 0, sizeof *d);
     d->tr = tr;
-    d->base = (const unsigned char *)tr->stream.data;
-    d->p = d->base;
-    d->end = d->base + tr->stream.len;
+    size_t len = 0;
     d->step = UINT32_MAX;
-    d->ok = true;
+    d->ok = view(tr, &d->base, &len);
+    if (!d->ok) {
+        d->nomem = true;
+        d->base = (const unsigned char *)"";
+        len = 0;
+    }
+    d->p = d->base;
+    d->end = d->base + len;
 }
 
 /* Decode the content record at off into o; items go to *items (grown). */
@@ -1580,6 +1723,7 @@ mv_trace_find_line(const mv_trace *tr, uint32_t line)
 
 struct mv_trace_iter {
     dec d;
+    size_t released; /* stream position of the last view_release_below */
     mv_status status;
     mv_frame *frames;
     uint32_t capframes;
@@ -1628,6 +1772,11 @@ mv_trace_iter_next(mv_trace_iter *it, mv_delta *out)
     if (!dec_next_step(d)) {
         it->status = dec_status(d);
         return false;
+    }
+    size_t pos = (size_t)(d->p - d->base);
+    if (pos - it->released > (8u << 20)) {
+        view_release_below(d->base, pos, d->tr);
+        it->released = pos;
     }
     memset(out, 0, sizeof *out);
     out->step = d->step;

@@ -227,6 +227,7 @@ typedef struct mv_recref {
     bool fresh;     /* a new ref (first sight, or the address was reused) */
     bool known;     /* immutable and recorded before: content cannot have
                        changed, mv_rec_refcount is enough */
+    bool immortal;  /* recorded as immortal: its count is not tracked */
 } mv_recref;
 
 /* Find or assign the ref of the object at addr. A new ref is assigned when
@@ -236,6 +237,12 @@ typedef struct mv_recref {
  * this step. MV_ENOMEM. */
 mv_status mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre,
                      uint64_t ident_hash, mv_recref *out);
+/* Fast path for an object capture reached through the same binding at an
+ * earlier step: if `slot` still holds `ref` (the object was not freed) with
+ * the same identity hash, mark it reached and fill out as mv_rec_ref would;
+ * false means "call mv_rec_ref". */
+bool mv_rec_touch(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash,
+                  mv_recref *out);
 /* Record the content of an object reached this step (obj->ref, obj->addr are
  * taken from r; the rest from obj). */
 mv_status mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj);

@@ -31,7 +31,36 @@ typedef struct tcache {
     PyTypeObject *tp; /* address only: never dereferenced unless live */
     PyObject *qualname; /* address of ht_qualname when cached (heap types) */
     uint32_t id;
+    uint8_t kind;       /* mv_kind: depends on the type alone */
+    uint8_t pre;        /* allocator pre-header */
 } tcache;
+
+/* One binding of a frame as seen at an earlier step: when the same name
+ * holds the same object again, its slot, ref, type and kind are reused
+ * (mv_rec_touch re-checks that the object was not freed meanwhile). */
+typedef struct binding {
+    PyObject *name, *value; /* addresses only */
+    PyTypeObject *tp;
+    uint64_t ident;
+    uint32_t nid, slot, ref, type;
+    uint8_t kind;
+} binding;
+
+struct bcache {
+    uint64_t serial;
+    binding *b;
+    uint32_t n, cap;
+    uint32_t at; /* next binding position while walking the frame */
+};
+
+/* Direct-mapped cache of str object -> string id; an entry is trusted only
+ * when the text still matches (the address may hold another str now). */
+#define NAME_CACHE 512
+typedef struct ncache {
+    PyObject *s; /* address only */
+    uint32_t id;
+    uint32_t len;
+} ncache;
 
 /* names the interpreter puts in module and class namespaces: not shown */
 static const char *const hidden_names[] = {"__name__", "__doc__", "__package__", "__loader__",
@@ -56,8 +85,13 @@ struct mv_capture {
     PyObject *hide[16]; /* strong refs to the interned names hidden in module
                            and class frames, released in free */
     int nhide;
+    PyObject *hidetab[64]; /* the same, by address: a direct-mapped test */
     tcache *tc;
     uint32_t ntc, captc;
+    ncache names[NAME_CACHE];
+    /* per stack position, the bindings seen at the last step (fast path) */
+    struct bcache *frames;
+    uint32_t nframes_c;
 };
 
 mv_status
@@ -71,8 +105,10 @@ mv_capture_new(mv_trace *tr, mv_capture **out)
     c->s_sizeof = PyUnicode_InternFromString("__sizeof__");
     for (int i = 0; hidden_names[i] && c->nhide < 16; i++) {
         PyObject *n = PyUnicode_InternFromString(hidden_names[i]);
-        if (n)
+        if (n) {
             c->hide[c->nhide++] = n;
+            c->hidetab[((uintptr_t)n >> 4) & 63] = n;
+        }
         else
             PyErr_Clear();
     }
@@ -98,6 +134,9 @@ mv_capture_free(mv_capture *c)
     mv_buf_release(&c->val);
     mv_buf_release(&c->tmp);
     mv_map_release(&c->types);
+    for (uint32_t i = 0; i < c->nframes_c; i++)
+        mv_free(c->frames[i].b);
+    mv_free(c->frames);
     mv_free(c->tc);
     mv_free(c);
 }
@@ -154,8 +193,17 @@ mv_capture_str_id(mv_capture *c, PyObject *s)
 {
     if (!PyUnicode_Check(s))
         return 0;
-    if (PyUnicode_IS_ASCII(s))
-        return mv_trace_intern(c->tr, PyUnicode_DATA(s), (size_t)PyUnicode_GET_LENGTH(s));
+    if (PyUnicode_IS_ASCII(s)) {
+        size_t n = (size_t)PyUnicode_GET_LENGTH(s);
+        const char *data = PyUnicode_DATA(s);
+        ncache *e = &c->names[((uintptr_t)s >> 4) % NAME_CACHE];
+        if (e->s == s && e->len == n && memcmp(mv_trace_str(c->tr, e->id, NULL), data, n) == 0)
+            return e->id;
+        uint32_t id = mv_trace_intern(c->tr, data, n);
+        if (id != UINT32_MAX && n <= UINT32_MAX)
+            *e = (ncache){s, id, (uint32_t)n};
+        return id;
+    }
     mv_buf_reset(&c->tmp);
     str_text(&c->tmp, s, PY_SSIZE_T_MAX);
     return mv_trace_intern(c->tr, c->tmp.data ? c->tmp.data : "", c->tmp.len);
@@ -163,14 +211,23 @@ mv_capture_str_id(mv_capture *c, PyObject *s)
 
 /* ---- types ---- */
 
+static mv_kind kind_of(PyObject *o);
+
+/* String id of o's type name, its kind and pre-header (cached per type). */
 static uint32_t
-type_id(mv_capture *c, PyTypeObject *tp)
+type_info(mv_capture *c, PyObject *o, mv_kind *kind, uint8_t *pre)
 {
+    PyTypeObject *tp = Py_TYPE(o);
     PyObject *qn = (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ? ((PyHeapTypeObject *)tp)->ht_qualname
                                                         : NULL;
     uint64_t *v = mv_map_get(&c->types, (uint64_t)(uintptr_t)tp);
-    if (v && c->tc[*v - 1].qualname == qn)
+    if (v && c->tc[*v - 1].qualname == qn) {
+        *kind = (mv_kind)c->tc[*v - 1].kind;
+        *pre = c->tc[*v - 1].pre;
         return c->tc[*v - 1].id;
+    }
+    *kind = kind_of(o);
+    *pre = (uint8_t)mv_pyi_preheader(tp);
     uint32_t id;
     if (qn && PyUnicode_Check(qn)) {
         id = mv_capture_str_id(c, qn);
@@ -192,9 +249,9 @@ type_id(mv_capture *c, PyTypeObject *tp)
         }
         if (mv_map_put(&c->types, (uint64_t)(uintptr_t)tp, (uint64_t)c->ntc + 1) != MV_OK)
             return id;
-        c->tc[c->ntc++] = (tcache){tp, qn, id};
+        c->tc[c->ntc++] = (tcache){tp, qn, id, (uint8_t)*kind, *pre};
     } else {
-        c->tc[*v - 1] = (tcache){tp, qn, id};
+        c->tc[*v - 1] = (tcache){tp, qn, id, (uint8_t)*kind, *pre};
     }
     return id;
 }
@@ -366,21 +423,8 @@ size_of(mv_capture *c, PyObject *o)
 /* ---- reaching objects ---- */
 
 static mv_status
-reach(mv_capture *c, PyObject *o, uint32_t *ref)
+enqueue(mv_capture *c, PyObject *o, const mv_recref *r, mv_kind k, uint32_t t)
 {
-    mv_kind k = kind_of(o);
-    PyTypeObject *tp = Py_TYPE(o);
-    uint32_t t = type_id(c, tp);
-    uint64_t ident = kind_immutable(k, o) ? ident_of(c, o, k) : 0;
-    mv_recref r;
-    mv_status st = mv_rec_ref(c->tr, (uint64_t)(uintptr_t)o, t, (uint8_t)mv_pyi_preheader(tp),
-                              ident, &r);
-    if (st != MV_OK)
-        return st;
-    *ref = r.ref;
-    if (r.seen)
-        return MV_OK;
-    c->nreached++;
     if (c->nq == c->capq) {
         size_t cap = c->capq ? c->capq * 2 : 256;
         qitem *q = mv_realloc(c->q, cap * sizeof *q);
@@ -389,8 +433,37 @@ reach(mv_capture *c, PyObject *o, uint32_t *ref)
         c->q = q;
         c->capq = cap;
     }
-    c->q[c->nq++] = (qitem){o, r, (uint8_t)k, t};
+    c->q[c->nq++] = (qitem){o, *r, (uint8_t)k, t};
     return MV_OK;
+}
+
+/* Find or assign o's ref; queue it for reading if first reached now. */
+static mv_status
+reach_full(mv_capture *c, PyObject *o, mv_recref *r, mv_kind *kind, uint32_t *type,
+           uint64_t *identp)
+{
+    uint8_t pre;
+    uint32_t t = type_info(c, o, kind, &pre);
+    uint64_t ident = kind_immutable(*kind, o) ? ident_of(c, o, *kind) : 0;
+    *type = t;
+    *identp = ident;
+    mv_status st = mv_rec_ref(c->tr, (uint64_t)(uintptr_t)o, t, pre, ident, r);
+    if (st != MV_OK || r->seen)
+        return st;
+    c->nreached++;
+    return enqueue(c, o, r, *kind, t);
+}
+
+static mv_status
+reach(mv_capture *c, PyObject *o, uint32_t *ref)
+{
+    mv_recref r;
+    mv_kind k;
+    uint32_t t;
+    uint64_t ident;
+    mv_status st = reach_full(c, o, &r, &k, &t, &ident);
+    *ref = r.ref;
+    return st;
 }
 
 static bool
@@ -683,7 +756,7 @@ read_object(mv_capture *c, const qitem *q)
     memset(&ob, 0, sizeof ob);
     ob.type = q->type;
     ob.kind = (uint8_t)k;
-    bool immortal = mv_pyi_is_immortal(o);
+    bool immortal = q->r.immortal || (!q->r.known && mv_pyi_is_immortal(o));
     if (immortal)
         ob.flags |= MV_OF_IMMORTAL;
     if (kind_immutable(k, o))
@@ -792,7 +865,7 @@ read_object(mv_capture *c, const qitem *q)
         Py_ssize_t pos = 0, n = PyDict_GET_SIZE(o), i = 0;
         PyObject *key, *value;
         while (i < (Py_ssize_t)c->lim->max_items && !cap_reached(c) &&
-               PyDict_Next(o, &pos, &key, &value)) {
+               mv_pyi_dict_next(o, &pos, &key, &value)) {
             if ((st = add_ref(c, key)) != MV_OK || (st = add_ref(c, value)) != MV_OK)
                 break;
             i++;
@@ -819,7 +892,7 @@ read_object(mv_capture *c, const qitem *q)
             if (t->tp_dict && PyDict_Check(t->tp_dict)) {
                 Py_ssize_t pos = 0;
                 PyObject *key, *value;
-                while (PyDict_Next(t->tp_dict, &pos, &key, &value))
+                while (mv_pyi_dict_next(t->tp_dict, &pos, &key, &value))
                     if (!class_attr_cb(&a, key, value))
                         break;
             }
@@ -868,7 +941,13 @@ read_object(mv_capture *c, const qitem *q)
 static bool
 module_dunder(mv_capture *c, PyObject *name)
 {
+    /* only "__x__"-shaped names can be hidden */
+    if (!PyUnicode_IS_ASCII(name) || PyUnicode_GET_LENGTH(name) < 7 ||
+        ((const char *)PyUnicode_DATA(name))[0] != '_')
+        return false;
     /* the interpreter's own keys are the interned objects: pointer test */
+    if (c->hidetab[((uintptr_t)name >> 4) & 63] == name)
+        return true;
     for (int i = 0; i < c->nhide; i++)
         if (name == c->hide[i])
             return true;
@@ -885,31 +964,83 @@ module_dunder(mv_capture *c, PyObject *name)
 }
 
 static mv_status
-add_local(mv_capture *c, PyObject *name, PyObject *value)
+add_local(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value)
 {
+    binding *b = bc->at < bc->n ? &bc->b[bc->at] : NULL;
+    PyTypeObject *tp = Py_TYPE(value);
+    if (b && b->name == name && b->value == value && b->tp == tp) {
+        mv_kind k = (mv_kind)b->kind;
+        /* only floats and tuples come back from free lists without a free
+         * (which the allocator hook would have reported): re-check those */
+        uint64_t ident = (k == MV_K_FLOAT || k == MV_K_TUPLE) ? ident_of(c, value, k) : b->ident;
+        mv_recref r;
+        if (mv_rec_touch(c->tr, b->slot, b->ref, ident, &r)) {
+            bc->at++;
+            if (!r.seen) {
+                c->nreached++;
+                mv_status st = enqueue(c, value, &r, k, b->type);
+                if (st != MV_OK)
+                    return st;
+            }
+            return mv_rec_local(c->tr, b->nid, b->ref);
+        }
+    }
     uint32_t nid = mv_capture_str_id(c, name);
     if (nid == UINT32_MAX)
         return MV_ENOMEM;
     uint32_t ref;
-    mv_status st = reach(c, value, &ref);
+    mv_recref r;
+    mv_kind k;
+    uint32_t type;
+    uint64_t ident;
+    mv_status st = reach_full(c, value, &r, &k, &type, &ident);
     if (st != MV_OK)
         return st;
+    ref = r.ref;
+    /* remember the binding at this position */
+    if (bc->at >= bc->cap) {
+        uint32_t cap = bc->cap ? bc->cap * 2 : 16;
+        binding *nb = mv_realloc(bc->b, cap * sizeof *nb);
+        if (!nb)
+            return MV_ENOMEM;
+        bc->b = nb;
+        bc->cap = cap;
+    }
+    bc->b[bc->at] = (binding){name, value, tp, ident, nid, r.slot, ref, type, (uint8_t)k};
+    bc->at++;
+    if (bc->at > bc->n)
+        bc->n = bc->at;
     return mv_rec_local(c->tr, nid, ref);
 }
 
 static mv_status
-frame_locals(mv_capture *c, const mv_cframe *f)
+frame_locals(mv_capture *c, const mv_cframe *f, uint32_t depth)
 {
+    if (depth >= c->nframes_c) {
+        uint32_t n = depth + 16;
+        struct bcache *nf = mv_realloc(c->frames, n * sizeof *nf);
+        if (!nf)
+            return MV_ENOMEM;
+        memset(nf + c->nframes_c, 0, (n - c->nframes_c) * sizeof *nf);
+        c->frames = nf;
+        c->nframes_c = n;
+    }
+    struct bcache *bc = &c->frames[depth];
+    if (bc->serial != f->serial) {
+        bc->serial = f->serial;
+        bc->n = 0;
+    }
+    bc->at = 0;
     PyObject *d = mv_pyi_frame_locals_dict(f->frame);
     if (d) {
         if (!PyDict_Check(d))
             return MV_OK; /* a custom namespace mapping: reading it runs code */
         Py_ssize_t pos = 0;
         PyObject *k, *v;
-        while (PyDict_Next(d, &pos, &k, &v)) {
+        while (mv_pyi_dict_next(d, &pos, &k, &v)) {
             if (!PyUnicode_Check(k) || (f->is_module && module_dunder(c, k)))
                 continue;
-            mv_status st = add_local(c, k, v);
+            mv_status st = add_local(c, bc, k, v);
             if (st != MV_OK)
                 return st;
         }
@@ -926,7 +1057,7 @@ frame_locals(mv_capture *c, const mv_cframe *f)
     }
     mv_status st = MV_OK;
     for (Py_ssize_t i = 0; i < n && st == MV_OK; i++)
-        st = add_local(c, loc[i].name, loc[i].value);
+        st = add_local(c, bc, loc[i].name, loc[i].value);
     if (loc != small)
         mv_free(loc);
     return st;
@@ -947,7 +1078,7 @@ mv_capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, uint32_t n,
         st = mv_rec_frame(c->tr, frames[i].serial, frames[i].function, frames[i].file,
                           frames[i].line);
         if (st == MV_OK)
-            st = frame_locals(c, &frames[i]);
+            st = frame_locals(c, &frames[i], i);
     }
     for (size_t i = 0; i < c->nq && st == MV_OK; i++) {
         qitem q = c->q[i];

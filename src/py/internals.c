@@ -155,6 +155,26 @@ mv_pyi_instance_attrs(PyObject *o, mv_pyi_attr_fn fn, void *ctx)
 }
 
 int
+mv_pyi_dict_next(PyObject *d, Py_ssize_t *pos, PyObject **key, PyObject **value)
+{
+    PyDictObject *mp = (PyDictObject *)d;
+    PyDictKeysObject *k = mp->ma_keys;
+    if (mp->ma_values || k->dk_kind == DICT_KEYS_GENERAL)
+        return PyDict_Next(d, pos, key, value);
+    PyDictUnicodeEntry *ep = DK_UNICODE_ENTRIES(k);
+    for (Py_ssize_t i = *pos; i < k->dk_nentries; i++) {
+        if (ep[i].me_value) {
+            *key = ep[i].me_key;
+            *value = ep[i].me_value;
+            *pos = i + 1;
+            return 1;
+        }
+    }
+    *pos = k->dk_nentries;
+    return 0;
+}
+
+int
 mv_pyi_set_next(PyObject *set, Py_ssize_t *pos, PyObject **key)
 {
     Py_hash_t h;

@@ -52,6 +52,11 @@ PyObject *mv_pyi_long_decimal(PyObject *o);
 
 
 
+/* Next (key, value) of a dict (subclasses too), like PyDict_Next, reading
+ * a combined table with str keys directly (the usual layout of module and
+ * class namespaces); other layouts go through PyDict_Next. */
+int mv_pyi_dict_next(PyObject *d, Py_ssize_t *pos, PyObject **key, PyObject **value);
+
 /* Stop line events for a frame (non-user code): f_trace_lines = 0. */
 void mv_pyi_frame_no_lines(PyFrameObject *f);
 #endif
