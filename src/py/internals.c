@@ -200,18 +200,22 @@ mv_pyi_getsizeof_extra(PyObject *o)
 /* ---- immortality ---- */
 
 #if PY_VERSION_HEX < 0x030C0000
-/* 3.11: statically allocated objects live in libpython's loaded image. */
-static uintptr_t img_lo[8], img_hi[8];
+/* 3.11: statically allocated objects live in the loaded image of libpython,
+ * or of the executable: a statically linked python, or a program whose
+ * references to libpython's data were resolved by copy relocations (the
+ * object then lives in the executable's own data). */
+static uintptr_t img_lo[16], img_hi[16];
 static int nimg = -1;
 
 static int
 phdr_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;
-    const char *want = data;
-    if (!info->dlpi_name || strcmp(info->dlpi_name, want) != 0)
+    const char *lib = data;
+    bool main_exe = !info->dlpi_name || !info->dlpi_name[0];
+    if (!main_exe && (!lib || strcmp(info->dlpi_name, lib) != 0))
         return 0;
-    for (int i = 0; i < info->dlpi_phnum && nimg < 8; i++) {
+    for (int i = 0; i < info->dlpi_phnum && nimg < 16; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD)
             continue;
@@ -219,7 +223,7 @@ phdr_cb(struct dl_phdr_info *info, size_t size, void *data)
         img_hi[nimg] = img_lo[nimg] + ph->p_memsz;
         nimg++;
     }
-    return 1;
+    return 0;
 }
 
 static void
@@ -227,8 +231,11 @@ find_image(void)
 {
     nimg = 0;
     Dl_info di;
-    if (dladdr((void *)&_Py_NoneStruct, &di) && di.dli_fname)
-        dl_iterate_phdr(phdr_cb, (void *)di.dli_fname);
+    const char *lib = NULL;
+    /* a function: data symbols may have been copied into the executable */
+    if (dladdr((void *)(uintptr_t)&Py_Initialize, &di) && di.dli_fname)
+        lib = di.dli_fname;
+    dl_iterate_phdr(phdr_cb, (void *)lib);
 }
 #endif
 
