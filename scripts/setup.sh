@@ -10,6 +10,10 @@ need=()
 for cmd in cc cmake make; do
     command -v "$cmd" >/dev/null 2>&1 || need+=(build-essential cmake)
 done
+# PNG output renders the SVG with librsvg (found through pkg-config)
+for pkg in librsvg2-dev pkg-config; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ -z "$(mv_pythons)" ]; then
     need+=(python3.11 python3.11-dev)
 fi
@@ -17,6 +21,21 @@ if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
     apt-get install -y -q --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u)
+fi
+
+# the browser tests of the HTML viewer (tests/web): Debian's Chromium, driven by
+# playwright-core from npm (pinned in tests/web/package-lock.json; no browser
+# download). Without them those tests are skipped.
+web=()
+[ -x /usr/bin/chromium ] || web+=(chromium)
+command -v npm >/dev/null 2>&1 || web+=(nodejs npm)
+if [ ${#web[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${web[@]}"
+fi
+if [ ! -d tests/web/node_modules/playwright-core ]; then
+    (cd tests/web && npm ci --no-audit --no-fund)
 fi
 
 py=$(mv_pythons | sed -n 1p)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../core/mv.h"
+#include "../core/layout.h"
 #include "../core/trace.h"
 #include "../py/pyrun.h"
 #include "../render/render.h"
@@ -24,7 +25,7 @@ enum {
     EXIT_INTERRUPT = 130
 };
 
-typedef enum { FMT_DEFAULT, FMT_TEXT, FMT_STATE, FMT_TRACE } fmt;
+typedef enum { FMT_DEFAULT, FMT_TEXT, FMT_STATE, FMT_TRACE, FMT_HTML, FMT_SVG, FMT_PNG, FMT_DOT } fmt;
 
 typedef struct opts {
     fmt format;
@@ -33,6 +34,7 @@ typedef struct opts {
     long long at;     /* 0 = not given */
     int color;        /* -1 auto, 0 never, 1 always */
     bool address;
+    bool inline_values;
     bool stats;
     mv_limits lim;
     int prog_index;   /* argv index of the program */
@@ -50,8 +52,8 @@ usage(FILE *fp)
             "objects live in memory at every step.\n"
             "\n"
             "options:\n"
-            "  -f, --format FMT     text | state | trace (default: text of the last step\n"
-            "                       on stderr)\n"
+            "  -f, --format FMT     html (default: a step-by-step viewer written to\n"
+            "                       PROGRAM.html here) | text | state | trace\n"
             "  -o, --output FILE    write the output there ('-' = stdout)\n"
             "  --step N|last        step shown by text/state (0-based; default last)\n"
             "  --at LINE            first step where LINE of the program is about to run\n"
@@ -60,7 +62,8 @@ usage(FILE *fp)
             "  --max-value N        characters of a value recorded (default %u)\n"
             "  --max-objects N      objects walked per step (default %u)\n"
             "  --color WHEN         auto | always | never (text)\n"
-            "  --address            show real addresses (text)\n"
+            "  --address            show real addresses (text, svg, png, dot)\n"
+            "  --inline             values inside their slots (svg, png, dot)\n"
             "  --stats              print recording statistics on stderr\n"
             "  -h, --help           this help;  --version  the version\n"
             "\n"
@@ -143,8 +146,17 @@ parse(int argc, char **argv, opts *o)
                 o->format = FMT_STATE;
             else if (strcmp(v, "trace") == 0)
                 o->format = FMT_TRACE;
+            else if (strcmp(v, "html") == 0)
+                o->format = FMT_HTML;
+            else if (strcmp(v, "svg") == 0)
+                o->format = FMT_SVG;
+            else if (strcmp(v, "png") == 0)
+                o->format = FMT_PNG;
+            else if (strcmp(v, "dot") == 0)
+                o->format = FMT_DOT;
             else
-                return die_usage2("unknown format '", v, "' (text, state, trace)");
+                return die_usage2("unknown format '", v,
+                                  "' (html, text, state, trace, svg, png, dot)");
         } else if (strcmp(a, "-o") == 0 || opt_is(a, "--output")) {
             if (!(v = opt_value(argc, argv, &i, a)) || !*v)
                 return die_usage2("", a, " needs a file name");
@@ -187,6 +199,8 @@ parse(int argc, char **argv, opts *o)
                 return die_usage2("--color takes auto, always or never, not '", v, "'");
         } else if (strcmp(a, "--address") == 0) {
             o->address = true;
+        } else if (strcmp(a, "--inline") == 0) {
+            o->inline_values = true;
         } else if (strcmp(a, "--stats") == 0) {
             o->stats = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -203,12 +217,21 @@ parse(int argc, char **argv, opts *o)
         const char *dot = strrchr(o->output, '.');
         if (dot && strcmp(dot, ".json") == 0)
             o->format = FMT_TRACE;
+        else if (dot && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0))
+            o->format = FMT_HTML;
+        else if (dot && strcmp(dot, ".svg") == 0)
+            o->format = FMT_SVG;
+        else if (dot && strcmp(dot, ".png") == 0)
+            o->format = FMT_PNG;
+        else if (dot && (strcmp(dot, ".dot") == 0 || strcmp(dot, ".gv") == 0))
+            o->format = FMT_DOT;
         else if (dot && strcmp(dot, ".txt") == 0)
             o->format = FMT_TEXT;
         else if (strcmp(o->output, "-") == 0)
             o->format = FMT_TEXT;
         else
-            return die_usage2("cannot tell the format of '", o->output, "': use -f text|state|trace");
+            return die_usage2("cannot tell the format of '", o->output,
+                              "': use -f html|text|state|trace|svg|png|dot");
     }
     return 0;
 }
@@ -319,21 +342,72 @@ choose_step(const opts *o, const mv_trace *tr)
     return (uint32_t)o->step;
 }
 
+/* A picture of one step (svg, png, dot). The layout is fed every step up
+ * to it, so objects sit where the viewer shows them at that step. */
+static mv_status
+render_picture(const opts *o, fmt f, const mv_trace *tr, uint32_t step, mv_buf *out)
+{
+    mv_layout_opts lo;
+    memset(&lo, 0, sizeof lo);
+    lo.inline_scalars = o->inline_values;
+    lo.address = o->address;
+    mv_layout *lay = NULL;
+    mv_state st, prev;
+    bool have_st = false, have_prev = false;
+    mv_buf svg;
+    mv_buf_init(&svg);
+    mv_status rc = mv_layout_new(&lay, &lo);
+    for (uint32_t i = 0; rc == MV_OK && i <= step; i++) {
+        if (have_prev)
+            mv_state_release(&prev);
+        prev = st;
+        have_prev = have_st;
+        have_st = false;
+        rc = mv_trace_state(tr, i, &st);
+        if (rc == MV_OK) {
+            have_st = true;
+            rc = mv_layout_step(lay, &st);
+        }
+    }
+    if (rc == MV_OK && f == FMT_DOT) {
+        rc = mv_render_dot(&st, lay, out);
+    } else if (rc == MV_OK) {
+        mv_svg_opts so;
+        memset(&so, 0, sizeof so);
+        so.prev = have_prev ? &prev : NULL;
+        if (f == FMT_PNG && !mv_render_png_available()) {
+            rc = MV_EINVAL; /* reported by the caller as "built without librsvg" */
+        } else if (f == FMT_PNG) {
+            rc = mv_render_svg(&st, lay, &so, &svg);
+            if (rc == MV_OK)
+                rc = mv_render_png_scaled(svg.data, svg.len, 2.0, out);
+        } else {
+            rc = mv_render_svg(&st, lay, &so, out);
+        }
+    }
+    mv_buf_release(&svg);
+    if (have_st)
+        mv_state_release(&st);
+    if (have_prev)
+        mv_state_release(&prev);
+    mv_layout_free(lay);
+    return rc;
+}
+
 /* Render the chosen output. Files (and stdout with -f) are streamed
  * through a temporary that is renamed over the target only when complete. */
 static int
-emit(const opts *o, const mv_trace *tr)
+emit(const opts *o, const mv_trace *tr, const char *default_out)
 {
     mv_buf out;
     mv_buf_init(&out);
     mv_outfile of;
-    bool to_file = o->format != FMT_DEFAULT;
-    fmt f = o->format == FMT_DEFAULT ? FMT_TEXT : o->format;
-    const char *dest = o->output ? o->output : "-";
+    fmt f = o->format == FMT_DEFAULT ? FMT_HTML : o->format;
+    const char *dest = o->output ? o->output : o->format == FMT_DEFAULT ? default_out : "-";
     uint32_t step = 0;
-    if (f != FMT_TRACE && (step = choose_step(o, tr)) == UINT32_MAX)
+    if (f != FMT_TRACE && f != FMT_HTML && (step = choose_step(o, tr)) == UINT32_MAX)
         return EXIT_USAGE;
-    if (to_file) {
+    {
         if (mv_outfile_open(&of, dest) != MV_OK) {
             fprintf(stderr, "%s: cannot write '%s': %s\n", prog_name, dest, strerror(errno));
             return EXIT_IO;
@@ -344,6 +418,10 @@ emit(const opts *o, const mv_trace *tr)
     mv_status st;
     if (f == FMT_TRACE) {
         st = mv_render_trace_json(tr, &out);
+    } else if (f == FMT_HTML) {
+        st = mv_render_html(tr, &out);
+    } else if (f == FMT_SVG || f == FMT_PNG || f == FMT_DOT) {
+        st = render_picture(o, f, tr, step, &out);
     } else {
         mv_state s;
         st = mv_trace_state(tr, step, &s);
@@ -352,7 +430,7 @@ emit(const opts *o, const mv_trace *tr)
                 st = mv_render_state_json(&s, &out);
             } else {
                 const char *nc = getenv("NO_COLOR");
-                bool tty = strcmp(dest, "-") == 0 && isatty(to_file ? STDOUT_FILENO : STDERR_FILENO);
+                bool tty = strcmp(dest, "-") == 0 && isatty(STDOUT_FILENO);
                 mv_text_opts to = {o->color == 1 || (o->color < 0 && tty && !(nc && *nc)),
                                    o->address, 80};
                 st = mv_render_text(&s, &to, &out);
@@ -363,16 +441,16 @@ emit(const opts *o, const mv_trace *tr)
     if (st == MV_OK)
         st = mv_buf_flush(&out);
     int rc = 0;
-    if (!to_file) {
-        fflush(stdout);
-        if (st == MV_OK && fwrite(out.data ? out.data : "", 1, out.len, stderr) != out.len)
-            st = MV_EIO;
-    } else if (st == MV_OK) {
+    if (st == MV_OK) {
         st = mv_outfile_commit(&of);
     } else {
         mv_outfile_abort(&of);
     }
-    if (st == MV_EIO) {
+    if (st == MV_EINVAL && f == FMT_PNG && !mv_render_png_available()) {
+        fprintf(stderr, "%s: this memview was built without librsvg: PNG output is not "
+                        "available (use -f svg)\n", prog_name);
+        rc = EXIT_INTERNAL;
+    } else if (st == MV_EIO) {
         fprintf(stderr, "%s: cannot write '%s': %s\n", prog_name, dest, strerror(errno));
         rc = EXIT_IO;
     } else if (st != MV_OK) {
@@ -394,6 +472,20 @@ cmd_run(int argc, char **argv)
     mv_buf src;
     mv_buf_init(&src);
     if ((rc = read_program(program, &src)) != 0 || (rc = check_output(o.output)) != 0) {
+        mv_buf_release(&src);
+        return rc;
+    }
+    /* the default output: the viewer, named after the program, here */
+    char default_out[4096];
+    {
+        const char *base = strrchr(program, '/');
+        base = base ? base + 1 : program;
+        size_t n = strlen(base);
+        if (n > 3 && strcmp(base + n - 3, ".py") == 0)
+            n -= 3;
+        snprintf(default_out, sizeof default_out, "%.*s.html", (int)(n < 4000 ? n : 4000), base);
+    }
+    if (o.format == FMT_DEFAULT && !o.output && (rc = check_output(default_out)) != 0) {
         mv_buf_release(&src);
         return rc;
     }
@@ -428,12 +520,12 @@ cmd_run(int argc, char **argv)
         exit_code = EXIT_INTERRUPT;
     }
     if (res.compiled) {
-        int erc = emit(&o, tr);
+        int erc = emit(&o, tr, default_out);
         if (erc)
             exit_code = erc;
-        else if (o.format == FMT_DEFAULT)
-            fprintf(stderr, "%s: %u steps recorded (%s); -f text|state|trace -o FILE to save\n",
-                    prog_name, mv_trace_nsteps(tr), mv_end_name(mv_trace_end(tr)));
+        else if (o.format == FMT_DEFAULT && !o.output)
+            fprintf(stderr, "%s: wrote %s (%u steps): open it in a browser\n", prog_name,
+                    default_out, mv_trace_nsteps(tr));
     }
     if (o.stats) {
         mv_alloc_stats as;

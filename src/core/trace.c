@@ -1757,6 +1757,14 @@ mv_trace_iter_free(mv_trace_iter *it)
 }
 
 mv_status
+mv_trace_iter_state(const mv_trace_iter *it, mv_state *out)
+{
+    if (it->d.step == UINT32_MAX)
+        return MV_EINVAL;
+    return materialize(&it->d, out);
+}
+
+mv_status
 mv_trace_iter_status(const mv_trace_iter *it)
 {
     return it->status;

@@ -302,6 +302,10 @@ mv_status mv_trace_iter_new(const mv_trace *tr, mv_trace_iter **out);
  * (mv_trace_iter_status tells which). */
 bool mv_trace_iter_next(mv_trace_iter *it, mv_delta *d);
 mv_status mv_trace_iter_status(const mv_trace_iter *it);
+/* The whole state at the iterator's current step (after a successful
+ * mv_trace_iter_next), as mv_trace_state gives it; release with
+ * mv_state_release. MV_ENOMEM. */
+mv_status mv_trace_iter_state(const mv_trace_iter *it, mv_state *out);
 void mv_trace_iter_free(mv_trace_iter *it);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "../core/layout.h"
 
 #define STATE_VERSION 1
 #define TRACE_VERSION 1
@@ -223,10 +224,25 @@ file_index(const mv_trace *tr, uint32_t file, uint32_t *extra, uint32_t *nextra)
 mv_status
 mv_render_trace_json(const mv_trace *tr, mv_buf *out)
 {
+    return mv_render_trace_json_ex(tr, false, out);
+}
+
+mv_status
+mv_render_trace_json_ex(const mv_trace *tr, bool with_layout, mv_buf *out)
+{
     mv_trace_iter *it = NULL;
+    mv_layout *lay = NULL;
     mv_status st = mv_trace_iter_new(tr, &it);
     if (st != MV_OK)
         return st;
+    if (with_layout) {
+        mv_layout_opts lo;
+        memset(&lo, 0, sizeof lo);
+        if ((st = mv_layout_new(&lay, &lo)) != MV_OK) {
+            mv_trace_iter_free(it);
+            return st;
+        }
+    }
     uint32_t extra[64], nextra = 0;
     const mv_limits *lim = mv_trace_limits(tr);
     mv_buf_printf(out, "{\"memview\":\"trace\",\"version\":%d,\"python\":", TRACE_VERSION);
@@ -289,12 +305,28 @@ mv_render_trace_json(const mv_trace *tr, mv_buf *out)
         }
         if (d.truncated)
             mv_buf_puts(out, ",\"truncated\":true");
+        if (lay) {
+            mv_state s;
+            if ((st = mv_trace_iter_state(it, &s)) != MV_OK)
+                break;
+            st = mv_layout_step(lay, &s);
+            mv_state_release(&s);
+            if (st != MV_OK)
+                break;
+            if (d.step == 0 || mv_layout_changed(lay)) {
+                mv_buf_putc(out, ',');
+                if ((st = mv_render_layout_json(lay, out)) != MV_OK)
+                    break;
+            }
+        }
         mv_buf_putc(out, '}');
         if (out->failed)
             break;
     }
-    st = mv_trace_iter_status(it);
+    if (st == MV_OK)
+        st = mv_trace_iter_status(it);
     mv_trace_iter_free(it);
+    mv_layout_free(lay);
     mv_buf_puts(out, "],\n\"files\":[");
     uint32_t ns = mv_trace_nsources(tr);
     for (uint32_t i = 0; i < ns + nextra; i++) {

@@ -245,14 +245,24 @@ def case_no_o_stdout_is_program_then_json(t):
     check(state.get("memview") == "state", "not a state document: %r" % rest[:300])
 
 
-def case_no_f_no_o_text_on_stderr(t):
-    """Neither -f nor -o: stdout is the program's, the diagram goes to stderr."""
+def case_no_f_no_o_writes_viewer(t):
+    """Neither -f nor -o: stdout is the program's; the step viewer is written to
+    PROGRAM.html in the current folder and its name is said on stderr."""
     prog = t.write("p.py", "print('only this on stdout')\nx = [1, 2]\n")
     py = t.python_run(prog)
-    mv = t.run([t.memview, "run", prog])
+    html = os.path.join(t.tmp, "p.html")
+    if os.path.exists(html):
+        os.unlink(html)
+    mv = t.run([t.memview, "run", prog], cwd=t.tmp)
     check(mv.rc == 0, "exit code %r: %r" % (mv.rc, mv))
     check(mv.out == py.out, "stdout should be only the program's: %r" % mv.out)
-    check(b"x" in mv.err, "no diagram showing x on stderr: %r" % mv.err[:500])
+    check(os.path.exists(html), "no p.html written in the current folder")
+    check(b"p.html" in mv.err, "stderr does not name the file: %r" % mv.err[:500])
+    with open(html, "rb") as f:
+        page = f.read()
+    check(page.startswith(b"<!DOCTYPE html>") or page.lower().startswith(b"<!doctype html>"),
+          "not an HTML document: %r" % page[:80])
+    check(b"memview-trace" in page, "the trace is not inlined in the page")
 
 
 def case_output_to_stdout_dash(t):
