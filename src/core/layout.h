@@ -41,6 +41,7 @@
 #define MV_CORE_LAYOUT_H
 
 #include "trace.h"
+#include "vis.h"
 
 /* ---- metrics (pixels) ---- */
 
@@ -207,22 +208,6 @@ const mv_ledge *mv_layout_edge_gone(const mv_layout *l, size_t i);
  * false means the picture moved nothing and only content may differ. */
 bool mv_layout_changed(const mv_layout *l);
 
-/* ---- visible text (shared by the renderers) ---- */
-
-typedef enum mv_vis_mode {
-    MV_VIS_PLAIN = 0, /* names, types, files, repr text: controls escaped */
-    MV_VIS_STR        /* str content between quotes: also \\ and the quote, \n \r \t */
-} mv_vis_mode;
-
-/* Append program text s (UTF-8; WTF-8 surrogates; invalid bytes become
- * U+FFFD) to out as visible text, in at most maxcols columns: if it does not
- * fit, as much as fits in maxcols - 1 columns and "…". quote is the quote
- * character escaped in MV_VIS_STR mode. Returns the columns written; *cut
- * (may be NULL) tells whether it was cut. */
-size_t mv_vis_text(mv_buf *out, const char *s, size_t n, mv_vis_mode mode, char quote,
-                   size_t maxcols, bool *cut);
-/* Columns of already-visible text (what mv_vis_text returned it as). */
-size_t mv_vis_cols(const char *s, size_t n);
 /* Columns -> pixels, rounded up. */
 int32_t mv_layout_px(size_t cols);
 

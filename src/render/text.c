@@ -10,7 +10,7 @@
  *
  * Program text is hostile. Values, names, type names, file names and source
  * lines all come from the program, and may hold ESC, CR, bidi overrides, lone
- * surrogates or invalid UTF-8. Every such string passes through unit(), which
+ * surrogates or invalid UTF-8. Every such string passes through mv_vis_unit(), which
  * lets a code point through only when it is printable and otherwise writes a
  * Python-style escape (\x1b, \r, \u202e, \udc80), so the only control bytes
  * in the output are our own newlines and, with colour on, our own SGR codes.
@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "../core/vis.h"
 
 #define DEFAULT_WIDTH 80u
 #define MIN_WIDTH 20u
@@ -52,139 +53,13 @@ typedef struct tw {
 } tw;
 
 /* How program text is escaped. */
-typedef enum esc_mode {
-    ESC_PLAIN,  /* names, types, files, repr text: controls escaped */
-    ESC_STR,    /* str content inside quotes: also \\, the quote, \n \r \t */
-    ESC_SOURCE  /* a source line: tabs become spaces */
-} esc_mode;
+typedef mv_vis_mode esc_mode;
 
 /* ------------------------------------------------------------------ */
 /* UTF-8 */
 
 /* Decode one code point, accepting WTF-8 surrogates (ED A0..BF xx). Returns
  * the bytes used (>= 1 when n >= 1); *cp = -1 for an invalid byte. */
-static size_t
-decode(const unsigned char *s, size_t n, int32_t *cp)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = (int32_t)c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        v = c & 0x1f;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        v = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        *cp = -1;
-        return 1;
-    }
-    if (n < len) {
-        *cp = -1;
-        return 1;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            *cp = -1;
-            return 1;
-        }
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff) {
-        *cp = -1;
-        return 1;
-    }
-    *cp = (int32_t)v;
-    return len;
-}
-
-/* Display columns of a printable code point. Combining marks count one
- * column (an overestimate keeps lines inside the width); wide ranges two. */
-static unsigned
-cp_width(int32_t cp)
-{
-    if (cp < 0x1100)
-        return 1;
-    if ((cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) || (cp >= 0x3041 && cp <= 0x33ff) ||
-        (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) ||
-        (cp >= 0xa000 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
-        (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
-        (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) ||
-        (cp >= 0x1f000 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd))
-        return 2;
-    return 1;
-}
-
-/* Code points never written raw: C0/C1 controls and DEL, invisible format
- * characters (bidi embeddings, overrides and isolates, marks, zero-width
- * characters, line/paragraph separators, BOM, tags), surrogates and
- * noncharacters. */
-static bool
-must_escape(int32_t cp)
-{
-    return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0xad || cp == 0x061c ||
-           cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-           (cp >= 0x2060 && cp <= 0x206f) || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfeff ||
-           (cp >= 0xfff9 && cp <= 0xfffb) || (cp & 0xfffe) == 0xfffe ||
-           (cp >= 0xe0000 && cp <= 0xe007f);
-}
-
-/* One display unit of program text starting at s: the code point itself
- * when it is safe to print, else an escape. Writes it to u (16 bytes),
- * returns its length in bytes; *used gets the input bytes consumed, *cols
- * its display width. */
-static size_t
-unit(const char *s, size_t n, esc_mode mode, char quote, char u[16], size_t *used,
-     unsigned *cols)
-{
-    int32_t cp;
-    size_t k = decode((const unsigned char *)s, n, &cp);
-    *used = k;
-    if (cp < 0) {
-        /* not UTF-8 (the model promises it is): show the replacement char */
-        memcpy(u, "\xef\xbf\xbd", 3);
-        *cols = 1;
-        return 3;
-    }
-    if (mode == ESC_STR && (cp == '\\' || cp == quote)) {
-        u[0] = '\\';
-        u[1] = (char)cp;
-        *cols = 2;
-        return 2;
-    }
-    if (mode == ESC_SOURCE && cp == '\t') {
-        u[0] = ' ';
-        *cols = 1;
-        return 1;
-    }
-    if (!must_escape(cp)) {
-        memcpy(u, s, k);
-        *cols = cp_width(cp);
-        return k;
-    }
-    int len;
-    if (mode == ESC_STR && (cp == '\n' || cp == '\r' || cp == '\t'))
-        len = snprintf(u, 16, "\\%c", cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't');
-    else if (cp < 0x100)
-        len = snprintf(u, 16, "\\x%02" PRIx32, (uint32_t)cp);
-    else if (cp < 0x10000)
-        len = snprintf(u, 16, "\\u%04" PRIx32, (uint32_t)cp);
-    else
-        len = snprintf(u, 16, "\\U%08" PRIx32, (uint32_t)cp);
-    *cols = (unsigned)len;
-    return (size_t)len;
-}
-
 /* Display columns of program text once escaped. */
 static size_t
 text_cols(const char *s, size_t n, esc_mode mode, char quote)
@@ -194,7 +69,7 @@ text_cols(const char *s, size_t n, esc_mode mode, char quote)
         char u[16];
         size_t used;
         unsigned w;
-        unit(s + i, n - i, mode, quote, u, &used, &w);
+        mv_vis_unit(s + i, n - i, mode, quote, u, &used, &w);
         cols += w;
         i += used;
     }
@@ -227,8 +102,8 @@ put_n(tw *w, const char *s, size_t n)
     size_t i = 0;
     while (i < n && !w->over) {
         int32_t cp;
-        size_t k = decode((const unsigned char *)s + i, n - i, &cp);
-        unsigned cw = cp < 0 ? 1 : cp_width(cp);
+        size_t k = mv_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        unsigned cw = cp < 0 ? 1 : mv_vis_cp_width(cp);
         if (w->cols + cw > w->width) {
             w->over = true;
             break;
@@ -308,7 +183,7 @@ put_prog(tw *w, const char *s, size_t n, esc_mode mode, char quote, size_t max)
         unsigned uw;
         if (w->over)
             return true; /* the line is cut anyway: skip the rest */
-        size_t len = unit(s + i, n - i, mode, quote, u, &used, &uw);
+        size_t len = mv_vis_unit(s + i, n - i, mode, quote, u, &used, &uw);
         if (cols + uw > max)
             return true;
         put_n(w, u, len);
@@ -357,9 +232,9 @@ put_name(tw *w, uint32_t id, size_t pad)
 {
     size_t len;
     const char *s = str_of(w, id, &len);
-    size_t cols = text_cols(s, len, ESC_PLAIN, 0);
+    size_t cols = text_cols(s, len, MV_VIS_PLAIN, 0);
     sgr(w, C_NAME);
-    put_prog_cut(w, s, len, ESC_PLAIN, NAME_MAX_COLS);
+    put_prog_cut(w, s, len, MV_VIS_PLAIN, NAME_MAX_COLS);
     sgr(w, C_RESET);
     if (cols < pad)
         spaces(w, pad - cols);
@@ -370,7 +245,7 @@ name_cols(const tw *w, uint32_t id)
 {
     size_t len;
     const char *s = str_of(w, id, &len);
-    size_t cols = text_cols(s, len, ESC_PLAIN, 0);
+    size_t cols = text_cols(s, len, MV_VIS_PLAIN, 0);
     return cols < NAME_PAD_MAX ? cols : NAME_PAD_MAX;
 }
 
@@ -381,7 +256,7 @@ put_type(tw *w, const mv_object *o)
     const char *s = str_of(w, o->type, &len);
     sgr(w, C_TYPE);
     if (len)
-        put_prog_cut(w, s, len, ESC_PLAIN, TYPE_MAX_COLS);
+        put_prog_cut(w, s, len, MV_VIS_PLAIN, TYPE_MAX_COLS);
     else
         put(w, mv_kind_name((mv_kind)o->kind));
     sgr(w, C_RESET);
@@ -403,9 +278,9 @@ value_cols(const mv_object *o)
     size_t cols;
     if (o->kind == MV_K_STR) {
         char q = pick_quote(o->value, o->value_len);
-        cols = 2 + text_cols(o->value, o->value_len, ESC_STR, q);
+        cols = 2 + text_cols(o->value, o->value_len, MV_VIS_STR, q);
     } else {
-        cols = text_cols(o->value, o->value_len, ESC_PLAIN, 0);
+        cols = text_cols(o->value, o->value_len, MV_VIS_PLAIN, 0);
     }
     return cols + ((o->flags & MV_OF_CUT) ? 1 : 0);
 }
@@ -422,7 +297,7 @@ put_value(tw *w, const mv_object *o, size_t max)
     char q[2] = {str ? pick_quote(o->value, o->value_len) : 0, 0};
     if (str)
         put(w, q);
-    put_prog(w, o->value, o->value_len, str ? ESC_STR : ESC_PLAIN, q[0], room);
+    put_prog(w, o->value, o->value_len, str ? MV_VIS_STR : MV_VIS_PLAIN, q[0], room);
     if (str)
         put(w, q);
     if (!fits || (o->flags & MV_OF_CUT))
@@ -534,12 +409,12 @@ put_header(tw *w)
     put(w, " · ");
     put(w, mv_event_name(st->event));
     put(w, " · ");
-    put_prog(w, file, flen, ESC_PLAIN, 0, SIZE_MAX);
+    put_prog(w, file, flen, MV_VIS_PLAIN, 0, SIZE_MAX);
     putf(w, ":%" PRIu32, st->line);
     const char *py = mv_trace_python(st->trace);
     if (py && *py) {
         put(w, " · Python ");
-        put_prog(w, py, strlen(py), ESC_PLAIN, 0, SIZE_MAX);
+        put_prog(w, py, strlen(py), MV_VIS_PLAIN, 0, SIZE_MAX);
     }
     line_end(w);
 
@@ -570,7 +445,7 @@ put_header(tw *w)
         putf(w, "  %" PRIu32 " │", st->line);
         sgr(w, C_RESET);
         put(w, " ");
-        put_prog(w, p, (size_t)(e - p), ESC_SOURCE, 0, SIZE_MAX);
+        put_prog(w, p, (size_t)(e - p), MV_VIS_SOURCE, 0, SIZE_MAX);
         line_end(w);
         break;
     }
@@ -599,7 +474,7 @@ put_frames(tw *w)
         put(w, current ? "▶ " : "  ");
         sgr(w, C_BOLD);
         s = str_of(w, f->function, &len);
-        put_prog(w, s, len, ESC_PLAIN, 0, SIZE_MAX);
+        put_prog(w, s, len, MV_VIS_PLAIN, 0, SIZE_MAX);
         sgr(w, C_RESET);
         put(w, "  ");
         s = str_of(w, f->file, &len);
@@ -611,7 +486,7 @@ put_frames(tw *w)
                 break;
             }
         }
-        put_prog(w, s, len, ESC_PLAIN, 0, SIZE_MAX);
+        put_prog(w, s, len, MV_VIS_PLAIN, 0, SIZE_MAX);
         putf(w, ":%" PRIu32, f->line);
         if (current)
             put(w, "  (current)");
@@ -659,7 +534,7 @@ put_object_head(tw *w, const mv_object *o)
     if (shows_value(o)) {
         size_t tlen;
         const char *t = str_of(w, o->type, &tlen);
-        size_t tcols = tlen ? text_cols(t, tlen, ESC_PLAIN, 0)
+        size_t tcols = tlen ? text_cols(t, tlen, MV_VIS_PLAIN, 0)
                             : strlen(mv_kind_name((mv_kind)o->kind));
         if (tcols > TYPE_MAX_COLS)
             tcols = TYPE_MAX_COLS;
