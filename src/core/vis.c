@@ -175,3 +175,32 @@ mv_vis_cols(const char *s, size_t n)
     }
     return cols;
 }
+
+void
+mv_vis_xml(mv_buf *out, mv_buf *tmp, const char *s, size_t n)
+{
+    mv_buf_reset(tmp);
+    mv_vis_text(tmp, s, n, MV_VIS_PLAIN, 0, SIZE_MAX, NULL);
+    const char *p = tmp->data ? tmp->data : "";
+    for (size_t i = 0; i < tmp->len; i++) {
+        switch (p[i]) {
+        case '&':
+            mv_buf_puts(out, "&amp;");
+            break;
+        case '<':
+            mv_buf_puts(out, "&lt;");
+            break;
+        case '>':
+            mv_buf_puts(out, "&gt;");
+            break;
+        case '"':
+            mv_buf_puts(out, "&quot;");
+            break;
+        case '\'':
+            mv_buf_puts(out, "&#39;");
+            break;
+        default:
+            mv_buf_putc(out, p[i]);
+        }
+    }
+}

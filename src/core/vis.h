@@ -35,6 +35,10 @@ size_t mv_vis_unit(const char *s, size_t n, mv_vis_mode mode, char quote, char u
 size_t mv_vis_text(mv_buf *out, const char *s, size_t n, mv_vis_mode mode, char quote,
                    size_t maxcols, bool *cut);
 
+/* Append s as visible text escaped for XML/HTML character data or a quoted
+ * attribute (& < > " ' as entities); tmp is scratch space. */
+void mv_vis_xml(mv_buf *out, mv_buf *tmp, const char *s, size_t n);
+
 /* Columns of already-visible text (what mv_vis_text wrote). */
 size_t mv_vis_cols(const char *s, size_t n);
 

@@ -32,30 +32,7 @@ typedef struct dw {
 static void
 html(dw *w, const char *s, size_t n)
 {
-    mv_buf_reset(&w->tmp);
-    mv_vis_text(&w->tmp, s, n, MV_VIS_PLAIN, 0, SIZE_MAX, NULL);
-    const char *p = w->tmp.data ? w->tmp.data : "";
-    for (size_t i = 0; i < w->tmp.len; i++) {
-        switch (p[i]) {
-        case '&':
-            mv_buf_puts(w->out, "&amp;");
-            break;
-        case '<':
-            mv_buf_puts(w->out, "&lt;");
-            break;
-        case '>':
-            mv_buf_puts(w->out, "&gt;");
-            break;
-        case '"':
-            mv_buf_puts(w->out, "&quot;");
-            break;
-        case '\'':
-            mv_buf_puts(w->out, "&#39;");
-            break;
-        default:
-            mv_buf_putc(w->out, p[i]);
-        }
-    }
+    mv_vis_xml(w->out, &w->tmp, s, n);
 }
 
 /* Text inside a "quoted string", cut to maxcols. */
