@@ -394,7 +394,7 @@ test_random_trace(bool inl)
 #define RND(n) rnd(&seed, (n))
     uint32_t ints[16];
     for (int i = 0; i < 16; i++) {
-        char v[8];
+        char v[12];
         snprintf(v, sizeof v, "%d", i);
         ints[i] = new_obj(h, MV_K_INT, "int", v);
     }
