@@ -61,8 +61,19 @@ put_data(mv_buf *out, const char *json, size_t n)
     }
 }
 
-static void
-put_part(mv_buf *out, int part, const mv_buf *json)
+/* Sink of the trace JSON while it is written into the page: every '<'
+ * escaped on the way (put_data), chunk by chunk, so the JSON never has to
+ * sit in memory whole. */
+static mv_status
+data_sink(void *ctx, const char *p, size_t n)
+{
+    mv_buf *out = ctx;
+    put_data(out, p, n);
+    return out->failed ? MV_ENOMEM : MV_OK;
+}
+
+static mv_status
+put_part(mv_buf *out, int part, const mv_trace *tr)
 {
     switch (part) {
     case PART_CSP:
@@ -84,14 +95,25 @@ put_part(mv_buf *out, int part, const mv_buf *json)
         mv_buf_append(out, mv_web_viewer_js, mv_web_viewer_js_len);
         mv_buf_puts(out, "</script>");
         break;
-    case PART_DATA:
+    case PART_DATA: {
         mv_buf_puts(out, DATA_OPEN);
-        put_data(out, json->data, json->len);
+        mv_buf json;
+        mv_buf_init(&json);
+        json.sink = data_sink;
+        json.sink_ctx = out;
+        mv_status st = mv_render_trace_json_ex(tr, true, &json);
+        if (st == MV_OK)
+            st = mv_buf_flush(&json);
+        mv_buf_release(&json);
+        if (st != MV_OK)
+            return st;
         mv_buf_puts(out, "</script>");
         break;
+    }
     default:
         break;
     }
+    return out->failed ? MV_ENOMEM : MV_OK;
 }
 
 mv_status
@@ -99,14 +121,7 @@ mv_render_html(const mv_trace *tr, mv_buf *out)
 {
     if (!tr || !out)
         return MV_EINVAL;
-    mv_buf json = {0};
-    mv_status st = mv_render_trace_json_ex(tr, true, &json);
-    if (st != MV_OK)
-        goto out;
-    if (json.failed) {
-        st = MV_ENOMEM;
-        goto out;
-    }
+    mv_status st = MV_OK;
     const char *html = (const char *)mv_web_viewer_html;
     size_t n = mv_web_viewer_html_len;
     const char *p = html, *end = html + n;
@@ -126,11 +141,10 @@ mv_render_html(const mv_trace *tr, mv_buf *out)
             break;
         }
         mv_buf_append(out, p, (size_t)(at - p));
-        put_part(out, part, &json);
+        if ((st = put_part(out, part, tr)) != MV_OK)
+            return st;
         p = at + strlen(marks[part]);
     }
-    st = out->failed ? MV_ENOMEM : MV_OK;
-out:
-    mv_buf_release(&json);
-    return st;
+    (void)st;
+    return out->failed ? MV_ENOMEM : MV_OK;
 }
