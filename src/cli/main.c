@@ -25,7 +25,7 @@ enum {
     EXIT_INTERRUPT = 130
 };
 
-typedef enum { FMT_DEFAULT, FMT_TEXT, FMT_STATE, FMT_TRACE, FMT_HTML, FMT_SVG, FMT_PNG, FMT_DOT } fmt;
+typedef enum { FMT_DEFAULT, FMT_TEXT, FMT_STATE, FMT_TRACE, FMT_HTML, FMT_SVG, FMT_PNG, FMT_DOT, FMT_CHART, FMT_POOLS } fmt;
 
 typedef struct opts {
     fmt format;
@@ -53,7 +53,8 @@ usage(FILE *fp)
             "\n"
             "options:\n"
             "  -f, --format FMT     html (default: a step-by-step viewer written to\n"
-            "                       PROGRAM.html here) | text | state | trace\n"
+            "                       PROGRAM.html here) | text | state | trace |\n"
+            "                       chart (memory over time; .svg, or .png with -o)\n"
             "  -o, --output FILE    write the output there ('-' = stdout)\n"
             "  --step N|last        step shown by text/state (0-based; default last)\n"
             "  --at LINE            first step where LINE of the program is about to run\n"
@@ -154,9 +155,13 @@ parse(int argc, char **argv, opts *o)
                 o->format = FMT_PNG;
             else if (strcmp(v, "dot") == 0)
                 o->format = FMT_DOT;
+            else if (strcmp(v, "chart") == 0)
+                o->format = FMT_CHART;
+            else if (strcmp(v, "pools") == 0)
+                o->format = FMT_POOLS;
             else
                 return die_usage2("unknown format '", v,
-                                  "' (html, text, state, trace, svg, png, dot)");
+                                  "' (html, text, state, trace, svg, png, dot, chart, pools)");
         } else if (strcmp(a, "-o") == 0 || opt_is(a, "--output")) {
             if (!(v = opt_value(argc, argv, &i, a)) || !*v)
                 return die_usage2("", a, " needs a file name");
@@ -215,7 +220,11 @@ parse(int argc, char **argv, opts *o)
     o->prog_index = i;
     if (o->format == FMT_DEFAULT && o->output) {
         const char *dot = strrchr(o->output, '.');
-        if (dot && strcmp(dot, ".json") == 0)
+        size_t olen = strlen(o->output);
+        if (olen > 10 && (strcmp(o->output + olen - 10, ".chart.svg") == 0 ||
+                          strcmp(o->output + olen - 10, ".chart.png") == 0))
+            o->format = FMT_CHART;
+        else if (dot && strcmp(dot, ".json") == 0)
             o->format = FMT_TRACE;
         else if (dot && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0))
             o->format = FMT_HTML;
@@ -422,12 +431,30 @@ emit(const opts *o, const mv_trace *tr, const char *default_out)
         st = mv_render_html(tr, &out);
     } else if (f == FMT_SVG || f == FMT_PNG || f == FMT_DOT) {
         st = render_picture(o, f, tr, step, &out);
+    } else if (f == FMT_CHART) {
+        /* memory over time; a marker only at a step asked for; PNG for a .png file */
+        mv_chart_opts co = {0, o->step >= 0 || o->at, step};
+        const char *ext = strrchr(dest, '.');
+        if (ext && strcmp(ext, ".png") == 0) {
+            mv_buf svg = {0};
+            st = mv_render_png_available() ? mv_render_chart_svg(tr, &co, &svg) : MV_EINVAL;
+            if (st == MV_OK)
+                st = mv_render_png_scaled(svg.data, svg.len, 2.0, &out);
+            mv_buf_release(&svg);
+        } else {
+            st = mv_render_chart_svg(tr, &co, &out);
+        }
     } else {
         mv_state s;
         st = mv_trace_state(tr, step, &s);
         if (st == MV_OK) {
             if (f == FMT_STATE) {
                 st = mv_render_state_json(&s, &out);
+            } else if (f == FMT_POOLS) {
+                st = mv_render_pools_json(tr, &s, &out);
+                if (st == MV_EINVAL)
+                    fprintf(stderr, "%s: no pool view was recorded for step %u\n", prog_name,
+                            step);
             } else {
                 const char *nc = getenv("NO_COLOR");
                 bool tty = strcmp(dest, "-") == 0 && isatty(STDOUT_FILENO);
@@ -446,7 +473,7 @@ emit(const opts *o, const mv_trace *tr, const char *default_out)
     } else {
         mv_outfile_abort(&of);
     }
-    if (st == MV_EINVAL && f == FMT_PNG && !mv_render_png_available()) {
+    if (st == MV_EINVAL && (f == FMT_PNG || f == FMT_CHART) && !mv_render_png_available()) {
         fprintf(stderr, "%s: this memview was built without librsvg: PNG output is not "
                         "available (use -f svg)\n", prog_name);
         rc = EXIT_INTERNAL;
@@ -496,7 +523,8 @@ cmd_run(int argc, char **argv)
         return EXIT_INTERNAL;
     }
     mv_run_opts ro = {argv[0], program, src.data, src.len, argc - o.prog_index,
-                      argv + o.prog_index};
+                      argv + o.prog_index, o.format == FMT_POOLS, o.step,
+                      o.at > 0 ? (uint32_t)o.at : 0};
     mv_run_result res;
     double t0 = now();
     mv_status st = mv_py_run(&ro, tr, &res);

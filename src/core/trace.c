@@ -12,7 +12,7 @@
 #include "trace.h"
 
 /* record tags */
-enum { T_STEP = 1, T_NEW, T_FULL, T_RC, T_FRAMES, T_KEY, T_BACK };
+enum { T_STEP = 1, T_NEW, T_FULL, T_RC, T_FRAMES, T_KEY, T_BACK, T_EVENTS };
 
 /* Spilling: once the in-memory part of the stream passes SPILL_BYTES it is
  * appended to an unlinked temporary file (at a step boundary), so memory
@@ -40,6 +40,8 @@ typedef struct live {
     uint8_t in_prev;    /* reachable at the previous step */
     uint8_t recorded;   /* content recorded at least once */
     uint8_t immutable;
+    uint8_t unreach;    /* last content recorded with MV_OF_UNREACHABLE */
+    mv_block block;     /* where its block is (given once, at first sight) */
 } live;
 
 typedef struct rframe {
@@ -123,6 +125,24 @@ struct mv_trace {
     size_t stdout_prev;
     bool truncated;
     mv_buf scratch;
+
+    /* memory events waiting for the step that completes next; a GC event's
+     * `freed` holds an offset into evrefs until it is written */
+    mv_mevent *evs;
+    uint32_t nevs, capevs;
+    uint32_t *evrefs;
+    uint32_t nevrefs, capevrefs;
+    bool gc_on;
+    uint8_t gc_gen;
+    uint32_t gc_first; /* evrefs index where the running collection's frees start */
+    bool phase_unreach;
+    /* live program memory by type (string id + 1 -> index + 1 in mt) */
+    mv_memtype *mt;
+    uint32_t nmt, capmt;
+    mv_map mtmap;
+    char *allocator;
+    mv_pool_snap pools;
+    bool has_pools;
 };
 
 /* ------------------------------------------------------------------ */
@@ -278,6 +298,14 @@ mv_trace_free(mv_trace *tr)
     mv_free(tr->pframes);
     mv_free(tr->cframes);
     mv_buf_release(&tr->scratch);
+    mv_free(tr->evs);
+    mv_free(tr->evrefs);
+    mv_free(tr->mt);
+    mv_map_release(&tr->mtmap);
+    mv_free(tr->allocator);
+    mv_free(tr->pools.arenas);
+    mv_free(tr->pools.pools);
+    mv_free(tr->pools.stats);
     mv_free(tr);
 }
 
@@ -679,6 +707,9 @@ retire(mv_trace *tr, uint32_t i)
 }
 
 static mv_status reached(mv_trace *tr, uint32_t i, mv_recref *out);
+static void free_event(mv_trace *tr, const live *l, mv_free_cause cause, uint8_t gen,
+                       uint64_t bytes, uint32_t by);
+static void encode_events(mv_trace *tr, mv_buf *s);
 
 mv_status
 mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre, uint64_t ident_hash,
@@ -686,7 +717,7 @@ mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre, uint64_t ide
 {
     memset(out, 0, sizeof *out);
     uint64_t *v = mv_map_get(&tr->addrmap, addr);
-    uint32_t i;
+    uint32_t i, reuse_slot = UINT32_MAX;
     if (v) {
         i = (uint32_t)(*v - 1);
         live *l = &tr->slots[i];
@@ -697,12 +728,20 @@ mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre, uint64_t ide
                  * happen; keep the first so the step stays consistent */
                 same = true;
             } else {
-                retire(tr, i);
+                /* no free was seen: the old object was parked on a free
+                 * list and its address reused */
+                reuse_slot = i;
                 v = NULL;
             }
         }
     }
     if (!v) {
+        if (reuse_slot != UINT32_MAX) {
+            live *o = &tr->slots[reuse_slot];
+            if (o->recorded)
+                free_event(tr, o, MV_FREE_REUSED, 0, 0, tr->next_ref);
+            retire(tr, reuse_slot);
+        }
         i = new_slot(tr);
         if (i == UINT32_MAX || mv_map_put(&tr->addrmap, addr, (uint64_t)i + 1) != MV_OK)
             return fail(tr, MV_ENOMEM);
@@ -736,7 +775,7 @@ reached(mv_trace *tr, uint32_t i, mv_recref *out)
     live *l = &tr->slots[i];
     out->ref = l->ref;
     out->slot = i;
-    out->known = l->recorded && l->immutable;
+    out->known = l->recorded && l->immutable && l->unreach == tr->phase_unreach;
     out->immortal = l->recorded && l->refcount < 0;
     if (l->seen == tr->cur + 1) {
         out->seen = true;
@@ -768,6 +807,16 @@ encode_content(mv_buf *b, const mv_object *o)
     for (uint32_t k = 0; k < o->nitems; k++)
         mv_buf_uv(b, o->items[k]);
     mv_buf_uv(b, o->hidden);
+    /* the pool is the object's address rounded down to 16 KiB: not stored */
+    if (o->block.kind == MV_BLOCK_POOL) {
+        mv_buf_putc(b, (char)(MV_BLOCK_POOL | (o->block.size / 16) << 2));
+        mv_buf_uv(b, o->block.index);
+        mv_buf_uv(b, o->block.arena);
+    } else {
+        mv_buf_putc(b, (char)o->block.kind);
+        if (o->block.kind == MV_BLOCK_MALLOC)
+            mv_buf_uv(b, o->block.size);
+    }
 }
 
 /* An object out of the picture at the previous step comes back with the
@@ -790,6 +839,16 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
     live *l = &tr->slots[r->slot];
     mv_buf *sc = &tr->scratch;
     mv_buf_reset(sc);
+    /* the block does not move while the object lives: capture gives it at
+     * first sight only */
+    mv_object with_block;
+    if (obj->block.kind != MV_BLOCK_NONE) {
+        l->block = obj->block;
+    } else if (l->block.kind != MV_BLOCK_NONE) {
+        with_block = *obj;
+        with_block.block = l->block;
+        obj = &with_block;
+    }
     encode_content(sc, obj);
     if (sc->failed)
         return fail(tr, MV_ENOMEM);
@@ -813,6 +872,7 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
         l->chash = h;
         l->recorded = 1;
         l->immutable = (obj->flags & MV_OF_IMMUTABLE) != 0;
+        l->unreach = (obj->flags & MV_OF_UNREACHABLE) != 0;
         l->refcount = rc;
     } else if (!l->in_prev) {
         write_back(tr, l, rc);
@@ -921,6 +981,12 @@ write_key(mv_trace *tr, const uint32_t *set, uint32_t nset, size_t stdout_len)
     mv_buf_putc(s, tr->truncated);
     mv_buf_uv(s, tr->last_new_ref);
     mv_buf_uv(s, tr->last_new_addr);
+    mv_buf_uv(s, tr->nmt);
+    for (uint32_t i = 0; i < tr->nmt; i++) {
+        mv_buf_uv(s, tr->mt[i].type);
+        mv_buf_uv(s, tr->mt[i].blocks);
+        mv_buf_uv(s, tr->mt[i].bytes);
+    }
     if (s->failed) {
         fail(tr, MV_ENOMEM);
         return;
@@ -935,6 +1001,8 @@ mv_status
 mv_rec_end(mv_trace *tr, size_t stdout_len)
 {
     mv_buf *s = &tr->stream;
+    if (tr->nevs)
+        encode_events(tr, s);
     /* frames: how many leading frames are the same calls as before */
     uint32_t kept = 0;
     while (kept < tr->ncframes && kept < tr->npframes &&
@@ -1034,6 +1102,9 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
     tr->ncframes = 0;
     tr->in_step = false;
     tr->nsteps++;
+    tr->nevs = 0;
+    if (!tr->gc_on)
+        tr->nevrefs = 0;
     return tr->status;
 }
 
@@ -1062,6 +1133,324 @@ mv_trace_forget(mv_trace *tr, uint64_t block)
             retire(tr, (uint32_t)(*v - 1));
             return;
         }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* memory events */
+
+static mv_mevent *
+push_event(mv_trace *tr)
+{
+    if (!grow((void **)&tr->evs, &tr->capevs, tr->nevs + 1, sizeof *tr->evs)) {
+        fail(tr, MV_ENOMEM);
+        return NULL;
+    }
+    mv_mevent *e = &tr->evs[tr->nevs++];
+    memset(e, 0, sizeof *e);
+    e->last = UINT32_MAX;
+    return e;
+}
+
+/* Move the live totals of one type by a signed count/bytes. */
+static void
+mt_apply(mv_memtype **mt, uint32_t *nmt, uint32_t *capmt, mv_map *map, uint32_t type,
+         int64_t count, int64_t bytes, bool *nomem)
+{
+    if (!count && !bytes)
+        return;
+    uint32_t i;
+    uint64_t *v = NULL;
+    /* most steps move one type (the loop's ints): try the last one first */
+    if (*nmt && (*mt)[*nmt - 1].type == type) {
+        i = *nmt - 1;
+    } else if ((v = mv_map_get(map, (uint64_t)type + 1)) != NULL) {
+        i = (uint32_t)(*v - 1);
+    } else {
+        if (!grow((void **)mt, capmt, *nmt + 1, sizeof **mt) ||
+            mv_map_put(map, (uint64_t)type + 1, (uint64_t)*nmt + 1) != MV_OK) {
+            *nomem = true;
+            return;
+        }
+        i = (*nmt)++;
+        (*mt)[i] = (mv_memtype){type, 0, 0};
+    }
+    mv_memtype *m = &(*mt)[i];
+    m->blocks = count < 0 && (uint64_t)-count > m->blocks ? 0 : m->blocks + (uint64_t)count;
+    m->bytes = bytes < 0 && (uint64_t)-bytes > m->bytes ? 0 : m->bytes + (uint64_t)bytes;
+}
+
+static void
+rec_apply(mv_trace *tr, const mv_mevent *e)
+{
+    if (e->kind == MV_MEV_GC || !e->bytes)
+        return;
+    bool nomem = false;
+    int64_t sign = e->kind == MV_MEV_ALLOC ? 1 : -1;
+    mt_apply(&tr->mt, &tr->nmt, &tr->capmt, &tr->mtmap, e->type, sign * (int64_t)e->count,
+             sign * (int64_t)e->bytes, &nomem);
+    if (nomem)
+        fail(tr, MV_ENOMEM);
+}
+
+/* The name of the previous step's frames that referred to ref, if exactly one did. */
+static uint32_t
+last_name(const mv_trace *tr, uint32_t ref)
+{
+    uint32_t found = UINT32_MAX;
+    for (uint32_t i = 0; i < tr->npframes; i++) {
+        const rframe *f = &tr->pframes[i];
+        for (uint32_t k = 0; k < f->nlocals; k++) {
+            if (f->locals[k].ref != ref)
+                continue;
+            if (found != UINT32_MAX)
+                return UINT32_MAX;
+            found = f->locals[k].name;
+        }
+    }
+    return found;
+}
+
+static void
+free_event(mv_trace *tr, const live *l, mv_free_cause cause, uint8_t gen, uint64_t bytes,
+           uint32_t by)
+{
+    mv_mevent *e = push_event(tr);
+    if (!e)
+        return;
+    e->kind = MV_MEV_FREE;
+    e->cause = (uint8_t)cause;
+    e->generation = gen;
+    e->ref = l->ref;
+    e->type = l->type;
+    e->count = 1;
+    e->bytes = bytes;
+    e->by = by;
+    if (cause == MV_FREE_REFCOUNT && l->in_prev)
+        e->last = last_name(tr, l->ref);
+    rec_apply(tr, e);
+    if (cause == MV_FREE_GC && tr->gc_on) {
+        if (!grow((void **)&tr->evrefs, &tr->capevrefs, tr->nevrefs + 1, sizeof *tr->evrefs))
+            fail(tr, MV_ENOMEM);
+        else
+            tr->evrefs[tr->nevrefs++] = l->ref;
+    }
+}
+
+uint32_t
+mv_trace_free_block(mv_trace *tr, uint64_t block, mv_free_cause cause, uint8_t gen,
+                    uint64_t bytes)
+{
+    if (!tr->addrmap.count)
+        return 0;
+    static const uint8_t pres[] = {0, 16, 32};
+    for (int k = 0; k < 3; k++) {
+        uint64_t *v = mv_map_get(&tr->addrmap, block + pres[k]);
+        if (v && tr->slots[*v - 1].pre == pres[k]) {
+            uint32_t i = (uint32_t)(*v - 1);
+            live *l = &tr->slots[i];
+            uint32_t ref = l->recorded ? l->ref : 0;
+            if (ref)
+                free_event(tr, l, cause, gen, bytes, 0);
+            retire(tr, i);
+            return ref;
+        }
+    }
+    return 0;
+}
+
+mv_status
+mv_rec_alloc_ref(mv_trace *tr, uint32_t ref, uint32_t type, uint64_t size, uint64_t bytes)
+{
+    mv_mevent *e = push_event(tr);
+    if (!e)
+        return MV_ENOMEM;
+    e->kind = MV_MEV_ALLOC;
+    e->ref = ref;
+    e->type = type;
+    e->count = 1;
+    e->size = size;
+    e->bytes = bytes;
+    rec_apply(tr, e);
+    return tr->status;
+}
+
+mv_status
+mv_rec_mem_agg(mv_trace *tr, mv_mev_kind kind, uint32_t type, uint32_t count, uint64_t bytes)
+{
+    if (!count || kind == MV_MEV_GC)
+        return MV_OK;
+    mv_mevent *e = push_event(tr);
+    if (!e)
+        return MV_ENOMEM;
+    e->kind = (uint8_t)kind;
+    e->type = type;
+    e->count = count;
+    e->bytes = bytes;
+    rec_apply(tr, e);
+    return tr->status;
+}
+
+void
+mv_trace_gc_begin(mv_trace *tr, uint8_t generation)
+{
+    tr->gc_on = true;
+    tr->gc_gen = generation;
+    tr->gc_first = tr->nevrefs;
+}
+
+bool
+mv_trace_gc_running(const mv_trace *tr)
+{
+    return tr->gc_on;
+}
+
+mv_status
+mv_trace_gc_end(mv_trace *tr, uint64_t collected, uint64_t uncollectable, uint64_t duration_ns,
+                bool automatic)
+{
+    uint32_t first = tr->gc_on ? tr->gc_first : tr->nevrefs;
+    tr->gc_on = false;
+    mv_mevent *e = push_event(tr);
+    if (!e)
+        return MV_ENOMEM;
+    e->kind = MV_MEV_GC;
+    e->generation = tr->gc_gen;
+    e->automatic = automatic;
+    e->collected = collected;
+    e->uncollectable = uncollectable;
+    e->duration_ns = duration_ns;
+    e->nfreed = tr->nevrefs - first;
+    e->freed = (const uint32_t *)(uintptr_t)first; /* an offset until written */
+    return tr->status;
+}
+
+uint32_t
+mv_rec_dropped(mv_trace *tr, mv_dropped *out, uint32_t cap)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < tr->nprev; i++) {
+        const live *l = &tr->slots[tr->prev[i]];
+        if (l->seen == tr->cur + 1 || l->dead || !l->recorded)
+            continue;
+        if (n < cap)
+            out[n] = (mv_dropped){tr->prev[i], l->ref, l->type, l->addr, l->unreach != 0,
+                                  l->refcount < 0};
+        n++;
+    }
+    return n;
+}
+
+mv_status
+mv_rec_gone(mv_trace *tr, uint32_t slot, mv_free_cause cause)
+{
+    if (slot >= tr->nslots || tr->slots[slot].dead)
+        return MV_OK;
+    live *l = &tr->slots[slot];
+    free_event(tr, l, cause, cause == MV_FREE_GC ? tr->gc_gen : 0, 0, 0);
+    retire(tr, slot);
+    return tr->status;
+}
+
+void
+mv_rec_set_unreachable_phase(mv_trace *tr, bool on)
+{
+    tr->phase_unreach = on;
+}
+
+bool
+mv_rec_was_unreachable(const mv_trace *tr, uint32_t slot)
+{
+    return slot < tr->nslots && tr->slots[slot].unreach;
+}
+
+void
+mv_trace_set_allocator(mv_trace *tr, const char *name)
+{
+    set_str(tr, &tr->allocator, name);
+}
+
+const char *
+mv_trace_allocator(const mv_trace *tr)
+{
+    return tr->allocator ? tr->allocator : "";
+}
+
+mv_status
+mv_trace_set_pools(mv_trace *tr, const mv_pool_snap *p)
+{
+    mv_arena_rec *a = mv_malloc((p->narenas ? p->narenas : 1) * sizeof *a);
+    mv_pool_rec *q = mv_malloc((p->npools ? p->npools : 1) * sizeof *q);
+    if (!a || !q) {
+        mv_free(a);
+        mv_free(q);
+        return MV_ENOMEM;
+    }
+    if (p->narenas)
+        memcpy(a, p->arenas, p->narenas * sizeof *a);
+    if (p->npools)
+        memcpy(q, p->pools, p->npools * sizeof *q);
+    char *stats = p->stats ? mv_strdup(p->stats) : NULL;
+    mv_free(tr->pools.arenas);
+    mv_free(tr->pools.pools);
+    mv_free(tr->pools.stats);
+    tr->pools = *p;
+    tr->pools.arenas = a;
+    tr->pools.pools = q;
+    tr->pools.stats = stats;
+    tr->has_pools = true;
+    return MV_OK;
+}
+
+const mv_pool_snap *
+mv_trace_pools(const mv_trace *tr)
+{
+    return tr->has_pools ? &tr->pools : NULL;
+}
+
+/* Event records. One byte: kind | cause << 2 | REF (a shown object) |
+ * LAST (a name) | BY; refs as deltas from the step's last NEW ref (the
+ * decoder knows it at this point), which keeps them to a byte or two. */
+enum { EV_REF = 1 << 4, EV_LAST = 1 << 5, EV_BY = 1 << 6 };
+
+static void
+encode_events(mv_trace *tr, mv_buf *s)
+{
+    int64_t base = tr->last_new_ref;
+    mv_buf_putc(s, T_EVENTS);
+    mv_buf_uv(s, tr->nevs);
+    for (uint32_t i = 0; i < tr->nevs; i++) {
+        const mv_mevent *e = &tr->evs[i];
+        if (e->kind == MV_MEV_GC) {
+            mv_buf_putc(s, (char)(MV_MEV_GC | (e->automatic ? EV_REF : 0)));
+            mv_buf_putc(s, (char)e->generation);
+            mv_buf_uv(s, e->collected);
+            mv_buf_uv(s, e->uncollectable);
+            mv_buf_uv(s, e->duration_ns);
+            uint32_t first = (uint32_t)(uintptr_t)e->freed;
+            mv_buf_uv(s, e->nfreed);
+            for (uint32_t k = 0; k < e->nfreed; k++)
+                mv_buf_sv(s, (int64_t)tr->evrefs[first + k] - base);
+            continue;
+        }
+        int tag = e->kind | e->cause << 2 | (e->ref ? EV_REF : 0) |
+                  (e->last != UINT32_MAX ? EV_LAST : 0) | (e->by ? EV_BY : 0);
+        mv_buf_putc(s, (char)tag);
+        mv_buf_uv(s, e->type);
+        mv_buf_uv(s, e->bytes);
+        if (!e->ref) {
+            mv_buf_uv(s, e->count);
+            continue;
+        }
+        mv_buf_sv(s, (int64_t)e->ref - base);
+        if (e->kind == MV_MEV_ALLOC)
+            mv_buf_uv(s, e->size);
+        if (e->cause == MV_FREE_GC)
+            mv_buf_putc(s, (char)e->generation);
+        if (e->by)
+            mv_buf_sv(s, (int64_t)e->by - base);
+        if (e->last != UINT32_MAX)
+            mv_buf_uv(s, e->last);
     }
 }
 
@@ -1101,6 +1490,16 @@ typedef struct dec {
     bool frames_changed;
     mv_event ev;
     uint32_t file, line;
+    /* memory: this step's events (GC `freed` are offsets into evrefs) and
+     * the live totals */
+    mv_mevent *evs;
+    uint32_t nevs, capevs;
+    uint32_t *evrefs;
+    uint32_t nevrefs, capevrefs;
+    mv_memtype *mt;
+    uint32_t nmt, capmt;
+    mv_map mtmap;
+    bool mem_changed;
 } dec;
 
 static bool
@@ -1165,6 +1564,10 @@ dec_release(dec *d)
     mv_free(d->rcref);
     mv_free(d->rcval);
     mv_free(d->drops);
+    mv_free(d->evs);
+    mv_free(d->evrefs);
+    mv_free(d->mt);
+    mv_map_release(&d->mtmap);
 }
 
 static bool
@@ -1267,6 +1670,9 @@ skip_content(dec *d)
     for (uint64_t k = 0; k < n && d->ok; k++)
         rd(d, &v);
     rd(d, &v);       /* hidden */
+    int bk = rdbyte(d) & 3;
+    for (int k = bk == MV_BLOCK_POOL ? 2 : bk == MV_BLOCK_MALLOC ? 1 : 0; k > 0; k--)
+        rd(d, &v);
 }
 
 /* Load the KEY record at off into d (replacing everything). */
@@ -1313,6 +1719,23 @@ dec_load_key(dec *d, uint64_t off)
     rd(d, &la);
     d->last_new_ref = (uint32_t)lr;
     d->last_new_addr = la;
+    uint32_t nm = rd32(d);
+    if (!d->ok || nm > (uint32_t)(d->end - d->p) ||
+        !dgrow(d, (void **)&d->mt, &d->capmt, nm, sizeof *d->mt))
+        return d->ok = false;
+    mv_map_clear(&d->mtmap);
+    d->nmt = 0;
+    for (uint32_t i = 0; i < nm && d->ok; i++) {
+        mv_memtype m;
+        m.type = rd32(d);
+        rd(d, &m.blocks);
+        rd(d, &m.bytes);
+        if (mv_map_put(&d->mtmap, (uint64_t)m.type + 1, (uint64_t)d->nmt + 1) != MV_OK) {
+            d->nomem = true;
+            return d->ok = false;
+        }
+        d->mt[d->nmt++] = m;
+    }
     return d->ok;
 }
 
@@ -1344,6 +1767,99 @@ skip_key(dec *d)
     rdbyte(d);
     rd(d, &v);
     rd(d, &v);
+    uint32_t nm = rd32(d);
+    for (uint32_t i = 0; i < nm && d->ok; i++)
+        for (int k = 0; k < 3; k++)
+            rd(d, &v);
+    return d->ok;
+}
+
+/* Read a T_EVENTS record (after its tag) and apply it to the totals. */
+static bool
+dec_events(dec *d)
+{
+    uint32_t n = rd32(d);
+    if (!d->ok || n > (uint32_t)(d->end - d->p) ||
+        !dgrow(d, (void **)&d->evs, &d->capevs, n, sizeof *d->evs))
+        return d->ok = false;
+    d->nevs = 0;
+    d->nevrefs = 0;
+    int64_t base = d->last_new_ref;
+    /* the totals before this step, of the types it touches: memory_changed
+     * only when they differ after it (an int freed, an int allocated: no) */
+    enum { MAXT = 32 };
+    mv_memtype before[MAXT];
+    uint32_t nbefore = 0;
+    bool overflow = false;
+    for (uint32_t i = 0; i < n && d->ok; i++) {
+        mv_mevent *e = &d->evs[d->nevs++];
+        memset(e, 0, sizeof *e);
+        e->last = UINT32_MAX;
+        int tag = rdbyte(d);
+        e->kind = (uint8_t)(tag & 3);
+        if (e->kind == MV_MEV_GC) {
+            e->automatic = (tag & EV_REF) != 0;
+            e->generation = (uint8_t)rdbyte(d);
+            rd(d, &e->collected);
+            rd(d, &e->uncollectable);
+            rd(d, &e->duration_ns);
+            uint32_t nf = rd32(d);
+            if (!d->ok || nf > (uint32_t)(d->end - d->p) ||
+                !dgrow(d, (void **)&d->evrefs, &d->capevrefs, d->nevrefs + nf,
+                       sizeof *d->evrefs))
+                return d->ok = false;
+            e->nfreed = nf;
+            e->freed = (const uint32_t *)(uintptr_t)d->nevrefs;
+            for (uint32_t k = 0; k < nf; k++)
+                d->evrefs[d->nevrefs++] = (uint32_t)(base + rds(d));
+            continue;
+        }
+        if (e->kind != MV_MEV_ALLOC && e->kind != MV_MEV_FREE)
+            return d->ok = false;
+        e->cause = (uint8_t)((tag >> 2) & 3);
+        e->type = rd32(d);
+        rd(d, &e->bytes);
+        if (tag & EV_REF) {
+            e->count = 1;
+            e->ref = (uint32_t)(base + rds(d));
+            if (e->kind == MV_MEV_ALLOC)
+                rd(d, &e->size);
+            if (e->cause == MV_FREE_GC)
+                e->generation = (uint8_t)rdbyte(d);
+            if (tag & EV_BY)
+                e->by = (uint32_t)(base + rds(d));
+            if (tag & EV_LAST)
+                e->last = rd32(d);
+        } else {
+            e->count = rd32(d);
+        }
+        if (e->bytes) {
+            uint64_t *v = mv_map_get(&d->mtmap, (uint64_t)e->type + 1);
+            bool seen = false;
+            for (uint32_t k = 0; k < nbefore; k++)
+                seen |= before[k].type == e->type;
+            if (!seen && nbefore < MAXT)
+                before[nbefore++] = v ? d->mt[*v - 1] : (mv_memtype){e->type, 0, 0};
+            else if (!seen)
+                overflow = true;
+            int64_t sign = e->kind == MV_MEV_ALLOC ? 1 : -1;
+            bool nomem = false;
+            mt_apply(&d->mt, &d->nmt, &d->capmt, &d->mtmap, e->type, sign * (int64_t)e->count,
+                     sign * (int64_t)e->bytes, &nomem);
+            if (nomem) {
+                d->nomem = true;
+                return d->ok = false;
+            }
+        }
+    }
+    for (uint32_t k = 0; k < nbefore && !overflow; k++) {
+        uint64_t *v = mv_map_get(&d->mtmap, (uint64_t)before[k].type + 1);
+        const mv_memtype *now = v ? &d->mt[*v - 1] : NULL;
+        if (!now || now->blocks != before[k].blocks || now->bytes != before[k].bytes)
+            d->mem_changed = true;
+    }
+    if (overflow)
+        d->mem_changed = true;
     return d->ok;
 }
 
@@ -1352,6 +1868,8 @@ static bool
 dec_next_step(dec *d)
 {
     d->nchanged = d->nrc = d->ndrops = 0;
+    d->nevs = d->nevrefs = 0;
+    d->mem_changed = false;
     int tag;
     for (;;) {
         if (d->p >= d->end)
@@ -1375,6 +1893,11 @@ dec_next_step(dec *d)
         if (tag == T_FRAMES)
             break;
         const unsigned char *rec = d->p - 1;
+        if (tag == T_EVENTS) {
+            if (!dec_events(d))
+                return false;
+            continue;
+        }
         if (tag == T_NEW) {
             uint32_t ref = (uint32_t)((int64_t)d->last_new_ref + rds(d));
             uint64_t addr = d->last_new_addr + (uint64_t)rds(d);
@@ -1539,7 +2062,62 @@ read_version(const mv_trace *tr, uint64_t off, mv_object *o, uint32_t **items, s
     for (uint64_t k = 0; k < n; k++)
         (*items)[(*nitems)++] = rd32(&d);
     rd(&d, &o->hidden);
+    memset(&o->block, 0, sizeof o->block);
+    int bk = rdbyte(&d);
+    o->block.kind = (uint8_t)(bk & 3);
+    if (o->block.kind == MV_BLOCK_POOL) {
+        /* .pool is set from the address by the caller (block_pool) */
+        o->block.size = (uint32_t)(bk >> 2) * 16;
+        o->block.index = rd32(&d);
+        o->block.arena = rd32(&d);
+    } else if (o->block.kind == MV_BLOCK_MALLOC) {
+        o->block.size = rd32(&d);
+    }
     return d.ok;
+}
+
+static void
+block_pool(mv_object *o)
+{
+    if (o->block.kind == MV_BLOCK_POOL)
+        o->block.pool = o->addr & ~(uint64_t)16383;
+}
+
+static int
+cmp_mem(const void *a, const void *b)
+{
+    const mv_memtype *x = a, *y = b;
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? -1 : 1;
+    return x->type < y->type ? -1 : x->type > y->type;
+}
+
+/* Copies of the decoder's events (GC `freed` pointing into *refs) and of the
+ * totals sorted by bytes descending; the caller frees the three arrays. */
+static mv_status
+copy_memory(const dec *d, mv_mevent **evs, uint32_t **refs, mv_memtype **mem,
+            uint64_t *blocks, uint64_t *bytes)
+{
+    *evs = mv_malloc((d->nevs ? d->nevs : 1) * sizeof **evs);
+    *refs = mv_malloc((d->nevrefs ? d->nevrefs : 1) * sizeof **refs);
+    *mem = mv_malloc((d->nmt ? d->nmt : 1) * sizeof **mem);
+    if (!*evs || !*refs || !*mem)
+        return MV_ENOMEM;
+    if (d->nevrefs)
+        memcpy(*refs, d->evrefs, d->nevrefs * sizeof **refs);
+    for (uint32_t i = 0; i < d->nevs; i++) {
+        (*evs)[i] = d->evs[i];
+        if (d->evs[i].kind == MV_MEV_GC)
+            (*evs)[i].freed = *refs + (uintptr_t)d->evs[i].freed;
+    }
+    *blocks = *bytes = 0;
+    for (uint32_t i = 0; i < d->nmt; i++) {
+        (*mem)[i] = d->mt[i];
+        *blocks += d->mt[i].blocks;
+        *bytes += d->mt[i].bytes;
+    }
+    qsort(*mem, d->nmt, sizeof **mem, cmp_mem);
+    return MV_OK;
 }
 
 static int
@@ -1596,13 +2174,18 @@ materialize(const dec *d, mv_state *out)
         o->ref = s->ref;
         o->addr = s->addr;
         o->refcount = s->refcount;
+        block_pool(o);
     }
     out->items_mem = items;
     out->nobjects = d->nobjs;
     for (uint32_t i = 0; i < out->nobjects; i++)
         out->objects[i].items = items + (uintptr_t)out->objects[i].items;
     qsort(out->objects, out->nobjects, sizeof *out->objects, cmp_obj);
-    /* frame line: the step's own location is the innermost frame's */
+    if (copy_memory(d, &out->events, &out->evrefs_mem, &out->mem, &out->live_blocks,
+                    &out->live_bytes) != MV_OK)
+        goto nomem;
+    out->nevents = d->nevs;
+    out->nmem = d->nmt;
     return MV_OK;
 nomem:
     mv_state_release(out);
@@ -1618,6 +2201,9 @@ mv_state_release(mv_state *s)
     mv_free(s->locals_mem);
     mv_free(s->objects);
     mv_free(s->items_mem);
+    mv_free(s->events);
+    mv_free(s->evrefs_mem);
+    mv_free(s->mem);
     memset(s, 0, sizeof *s);
 }
 
@@ -1645,7 +2231,9 @@ dec_seek(dec *d, const mv_trace *tr, uint32_t step)
 {
     if (step >= tr->nsteps)
         return false;
-    if (!tr->nkeys || tr->keys[0].step > step) {
+    /* a keyframe holds the state after its step, not the step's events: use
+     * one strictly before the step */
+    if (!tr->nkeys || tr->keys[0].step >= step) {
         /* no keyframe yet (the first one could not be written): replay */
         while (d->step == UINT32_MAX || d->step < step)
             if (!dec_next_step(d))
@@ -1655,7 +2243,7 @@ dec_seek(dec *d, const mv_trace *tr, uint32_t step)
     size_t lo = 0, hi = tr->nkeys;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
-        if (tr->keys[mid].step <= step)
+        if (tr->keys[mid].step < step)
             lo = mid;
         else
             hi = mid;
@@ -1731,6 +2319,10 @@ struct mv_trace_iter {
     uint32_t capobjs;
     uint32_t *items;
     size_t capitems;
+    mv_mevent *evs;
+    uint32_t *evrefs;
+    mv_memtype *mem;
+    uint64_t live_blocks, live_bytes;
 };
 
 mv_status
@@ -1753,6 +2345,9 @@ mv_trace_iter_free(mv_trace_iter *it)
     mv_free(it->frames);
     mv_free(it->objs);
     mv_free(it->items);
+    mv_free(it->evs);
+    mv_free(it->evrefs);
+    mv_free(it->mem);
     mv_free(it);
 }
 
@@ -1810,6 +2405,7 @@ mv_trace_iter_next(mv_trace_iter *it, mv_delta *out)
         o->ref = s->ref;
         o->addr = s->addr;
         o->refcount = s->refcount;
+        block_pool(o);
     }
     for (uint32_t i = 0; i < d->nchanged; i++)
         it->objs[i].items = it->items + (uintptr_t)it->objs[i].items;
@@ -1822,6 +2418,26 @@ mv_trace_iter_next(mv_trace_iter *it, mv_delta *out)
     out->drops = d->drops;
     out->stdout_len = d->stdout_len;
     out->truncated = d->truncated;
+    if (d->nevs || d->mem_changed || !it->mem) {
+        /* copies only when something changed: most steps of a long run have
+         * no memory event */
+        mv_free(it->evs);
+        mv_free(it->evrefs);
+        mv_free(it->mem);
+        it->evs = NULL;
+        it->evrefs = NULL;
+        it->mem = NULL;
+        if (copy_memory(d, &it->evs, &it->evrefs, &it->mem, &it->live_blocks,
+                        &it->live_bytes) != MV_OK)
+            goto nomem;
+    }
+    out->live_blocks = it->live_blocks;
+    out->live_bytes = it->live_bytes;
+    out->nevents = d->nevs;
+    out->events = it->evs;
+    out->memory_changed = d->mem_changed;
+    out->nmem = d->nmt;
+    out->mem = it->mem;
     return true;
 nomem:
     it->status = MV_ENOMEM;

@@ -78,8 +78,25 @@ enum mv_obj_flags {
     MV_OF_IMMORTAL = 1u << 0, /* 3.12+ immortal or 3.11 statically allocated */
     MV_OF_REPR = 1u << 1,     /* value is display text, not a JSON-native value */
     MV_OF_CUT = 1u << 2,      /* value was truncated; `length` is the full length */
-    MV_OF_IMMUTABLE = 1u << 3 /* the object's content cannot change */
+    MV_OF_IMMUTABLE = 1u << 3, /* the object's content cannot change */
+    MV_OF_UNREACHABLE = 1u << 4 /* still in memory, but no frame's name reaches
+                                   it (an abandoned cycle): `"reachable": false` */
 };
+
+/* Where an object's memory block is (docs/events-format.md). */
+typedef enum mv_block_kind {
+    MV_BLOCK_NONE = 0,   /* unknown: static/immortal, or not pymalloc */
+    MV_BLOCK_POOL = 1,   /* a pymalloc block */
+    MV_BLOCK_MALLOC = 2  /* a request > 512 bytes, served by malloc */
+} mv_block_kind;
+
+typedef struct mv_block {
+    uint8_t kind;       /* mv_block_kind */
+    uint32_t size;      /* POOL: the size class; MALLOC: bytes requested */
+    uint64_t pool;      /* POOL: the pool's address */
+    uint32_t index;     /* POOL: block index in the pool */
+    uint32_t arena;     /* POOL: pymalloc's arena index */
+} mv_block;
 
 /* One object as seen at one step. */
 typedef struct mv_object {
@@ -97,6 +114,7 @@ typedef struct mv_object {
     uint32_t nitems;    /* entries in items (refs, or pairs: see below) */
     const uint32_t *items; /* seq: refs; dict: k0,v0,k1,v1...; attrs: name0,ref0,... */
     uint64_t hidden;    /* container elements not shown (past the limit) */
+    mv_block block;     /* its memory block, where known (kind NONE otherwise) */
 } mv_object;
 
 typedef struct mv_local {
@@ -123,6 +141,44 @@ typedef enum mv_end {
 
 const char *mv_end_name(mv_end e);
 
+/* ---- memory events: allocations, frees, collections ----
+ * What the allocator and collector hooks saw between the previous step and
+ * this one (docs/events-format.md). An event either names a shown object
+ * (ref != 0) or aggregates blocks of one type nobody was shown (ref 0,
+ * count blocks). `bytes` are block bytes; they move the memory totals. */
+
+typedef enum mv_mev_kind { MV_MEV_ALLOC = 0, MV_MEV_FREE = 1, MV_MEV_GC = 2 } mv_mev_kind;
+typedef enum mv_free_cause {
+    MV_FREE_REFCOUNT = 0, /* its count reached zero */
+    MV_FREE_GC = 1,       /* the cycle collector freed it */
+    MV_FREE_REUSED = 2    /* parked on a free list; the address holds `by` now */
+} mv_free_cause;
+
+typedef struct mv_mevent {
+    uint8_t kind;        /* mv_mev_kind */
+    uint8_t cause;       /* FREE: mv_free_cause */
+    uint8_t generation;  /* FREE by GC, GC */
+    uint8_t automatic;   /* GC: not asked for by gc.collect() */
+    uint32_t ref;        /* ALLOC/FREE of a shown object; 0 = aggregated */
+    uint32_t type;       /* ALLOC/FREE: string id of the type name */
+    uint32_t count;      /* ALLOC/FREE: blocks (1 for a shown object) */
+    uint64_t bytes;      /* ALLOC/FREE: block bytes counted in the totals (0: not counted) */
+    uint64_t size;       /* ALLOC of a shown object: sys.getsizeof */
+    uint32_t by;         /* FREE reused: the new object's ref */
+    uint32_t last;       /* FREE refcount: string id of the name that held the last
+                            reference at the previous step, UINT32_MAX if unknown */
+    uint64_t collected, uncollectable; /* GC */
+    uint64_t duration_ns;              /* GC */
+    uint32_t nfreed;                   /* GC: shown objects it freed */
+    const uint32_t *freed;
+} mv_mevent;
+
+/* Live blocks and bytes of one type, allocated by the program. */
+typedef struct mv_memtype {
+    uint32_t type;  /* string id */
+    uint64_t blocks, bytes;
+} mv_memtype;
+
 /* The state of one step, rebuilt from the trace. */
 typedef struct mv_state {
     const struct mv_trace *trace;
@@ -138,6 +194,13 @@ typedef struct mv_state {
     /* private storage */
     mv_local *locals_mem;
     uint32_t *items_mem;
+    /* memory (docs/events-format.md) */
+    uint32_t nevents;       /* what happened since the previous step, in order */
+    mv_mevent *events;
+    uint32_t nmem;          /* live program blocks by type, bytes descending */
+    mv_memtype *mem;
+    uint64_t live_blocks, live_bytes;
+    uint32_t *evrefs_mem;
 } mv_state;
 
 void mv_state_release(mv_state *s);
@@ -263,6 +326,82 @@ void mv_rec_abort(mv_trace *tr, mv_status why);
  * at addr - preheader is gone. Cheap when addr is unknown. */
 void mv_trace_forget(mv_trace *tr, uint64_t block_addr);
 
+/* ---- recording memory events (between steps or during one; they belong to
+ * the next step completed). Each returns MV_ENOMEM or MV_OK. ---- */
+
+/* As mv_trace_forget, and when a shown object was there: a FREE event with
+ * its ref (bytes: its block bytes if counted in the totals, else 0). Returns
+ * the ref freed, or 0. */
+uint32_t mv_trace_free_block(mv_trace *tr, uint64_t block_addr, mv_free_cause cause,
+                             uint8_t generation, uint64_t bytes);
+/* An ALLOC event for an object shown at this step for the first time whose
+ * block was allocated since the previous step. */
+mv_status mv_rec_alloc_ref(mv_trace *tr, uint32_t ref, uint32_t type, uint64_t size,
+                           uint64_t bytes);
+/* Aggregated ALLOC or FREE of count blocks of one type nobody was shown. */
+mv_status mv_rec_mem_agg(mv_trace *tr, mv_mev_kind kind, uint32_t type, uint32_t count,
+                         uint64_t bytes);
+/* A collection: begin (frees then carry cause GC), end (the GC event, listing
+ * the shown objects freed in between). */
+void mv_trace_gc_begin(mv_trace *tr, uint8_t generation);
+mv_status mv_trace_gc_end(mv_trace *tr, uint64_t collected, uint64_t uncollectable,
+                          uint64_t duration_ns, bool automatic);
+bool mv_trace_gc_running(const mv_trace *tr);
+
+/* Objects of the previous step not reached (yet) in this one and not known
+ * freed: capture decides whether they are still in memory. */
+typedef struct mv_dropped {
+    uint32_t slot, ref, type;
+    uint64_t addr;
+    bool unreachable; /* shown with "reachable": false at its last step */
+    bool immortal;
+} mv_dropped;
+/* Fills out[0..cap); returns how many there are (may exceed cap). */
+uint32_t mv_rec_dropped(mv_trace *tr, mv_dropped *out, uint32_t cap);
+/* A dropped object capture found dead without a free (parked on a free
+ * list): a FREE event, and it leaves the picture. */
+mv_status mv_rec_gone(mv_trace *tr, uint32_t slot, mv_free_cause cause);
+/* While set, objects reached are recorded with MV_OF_UNREACHABLE (capture's
+ * second walk, from the dropped objects still in memory). */
+void mv_rec_set_unreachable_phase(mv_trace *tr, bool on);
+/* True when the object in slot was last recorded unreachable. */
+bool mv_rec_was_unreachable(const mv_trace *tr, uint32_t slot);
+
+/* The allocator in use ("pymalloc", "malloc", "pymalloc_debug", "mimalloc"). */
+void mv_trace_set_allocator(mv_trace *tr, const char *name);
+const char *mv_trace_allocator(const mv_trace *tr); /* "" when unknown */
+
+/* ---- pool view of one step (recorded on request; docs/events-format.md) ---- */
+
+typedef struct mv_pool_rec {
+    uint64_t addr;
+    uint32_t size_class;  /* block size */
+    uint32_t blocks;      /* blocks in the pool */
+    uint32_t used, free, never;
+} mv_pool_rec;
+
+typedef struct mv_arena_rec {
+    uint64_t addr;
+    uint32_t index;       /* pymalloc's arena index */
+    uint32_t total_pools; /* pools the arena holds (63 or 64) */
+    uint32_t first, npools; /* its used pools: pools[first .. first+npools) */
+} mv_arena_rec;
+
+typedef struct mv_pool_snap {
+    uint32_t step;
+    uint32_t narenas;
+    mv_arena_rec *arenas;
+    uint32_t npools;
+    mv_pool_rec *pools;
+    char *stats;          /* CPython's own statistics at the same moment, or NULL
+                             (MEMVIEW_POOLS_STATS=1: tests/events) */
+} mv_pool_snap;
+
+/* Keep a copy of p (replacing any earlier one). MV_ENOMEM. */
+mv_status mv_trace_set_pools(mv_trace *tr, const mv_pool_snap *p);
+/* The pool view recorded, or NULL. */
+const mv_pool_snap *mv_trace_pools(const mv_trace *tr);
+
 /* ---- reading ---- */
 
 /* Rebuild step `step` (0-based). MV_EINVAL if out of range, MV_ENOMEM. */
@@ -294,6 +433,12 @@ typedef struct mv_delta {
     const uint32_t *drops;
     size_t stdout_len;
     bool truncated;
+    uint32_t nevents;          /* memory events of this step */
+    const mv_mevent *events;
+    bool memory_changed;       /* the totals below differ from the previous step */
+    uint32_t nmem;             /* live program blocks by type, bytes descending */
+    const mv_memtype *mem;
+    uint64_t live_blocks, live_bytes;
 } mv_delta;
 
 typedef struct mv_trace_iter mv_trace_iter;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "hooks.h"
 #include "internals.h"
 
 #define MV_T_OBJECT 6
@@ -92,6 +93,10 @@ struct mv_capture {
     /* per stack position, the bindings seen at the last step (fast path) */
     struct bcache *frames;
     uint32_t nframes_c;
+    bool unreach_phase; /* reading objects no frame reaches (see unreachable_walk) */
+    /* in-process use only (session.c): see mv_capture_opts */
+    mv_capture_opts opts;
+    mv_map adjust; /* object address -> references memview's call holds */
 };
 
 mv_status
@@ -134,6 +139,7 @@ mv_capture_free(mv_capture *c)
     mv_buf_release(&c->val);
     mv_buf_release(&c->tmp);
     mv_map_release(&c->types);
+    mv_map_release(&c->adjust);
     for (uint32_t i = 0; i < c->nframes_c; i++)
         mv_free(c->frames[i].b);
     mv_free(c->frames);
@@ -250,6 +256,7 @@ type_info(mv_capture *c, PyObject *o, mv_kind *kind, uint8_t *pre)
         if (mv_map_put(&c->types, (uint64_t)(uintptr_t)tp, (uint64_t)c->ntc + 1) != MV_OK)
             return id;
         c->tc[c->ntc++] = (tcache){tp, qn, id, (uint8_t)*kind, *pre};
+        mv_hooks_note_type(tp); /* its blocks can be counted by name */
     } else {
         c->tc[*v - 1] = (tcache){tp, qn, id, (uint8_t)*kind, *pre};
     }
@@ -762,6 +769,13 @@ read_object(mv_capture *c, const qitem *q)
     if (kind_immutable(k, o))
         ob.flags |= MV_OF_IMMUTABLE;
     ob.refcount = immortal ? -1 : (int64_t)Py_REFCNT(o);
+    if (c->unreach_phase)
+        ob.flags |= MV_OF_UNREACHABLE;
+    if (!immortal && c->adjust.count) {
+        uint64_t *adj = mv_map_get(&c->adjust, (uint64_t)(uintptr_t)o);
+        if (adj)
+            ob.refcount -= (int64_t)*adj;
+    }
 
     if (q->r.known) {
         /* content unchanged; tuples/frozensets still reach their items */
@@ -790,7 +804,8 @@ read_object(mv_capture *c, const qitem *q)
             key = mix(mix(key, (uint64_t)(uintptr_t)fn->func_name),
                       (uint64_t)(uintptr_t)fn->func_code);
         }
-        if (mv_rec_same_key(c->tr, &q->r, key))
+        if (mv_rec_same_key(c->tr, &q->r, key) &&
+            mv_rec_was_unreachable(c->tr, q->r.slot) == c->unreach_phase)
             return mv_rec_refcount(c->tr, &q->r, ob.refcount);
     }
     ob.size = size_of(c, o);
@@ -884,6 +899,7 @@ read_object(mv_capture *c, const qitem *q)
     }
     case MV_K_CLASS: {
         PyTypeObject *t = (PyTypeObject *)o;
+        mv_hooks_note_type(t);
         if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
             PyObject *qn = ((PyHeapTypeObject *)t)->ht_qualname;
             if (qn && PyUnicode_Check(qn))
@@ -931,6 +947,15 @@ read_object(mv_capture *c, const qitem *q)
     }
     ob.items = c->items;
     ob.nitems = (uint32_t)c->nitems;
+    if (q->r.fresh && !immortal && mv_hooks_recording()) {
+        /* first sight: where its block is, and whether it was allocated
+         * since the previous step (an ALLOC event with its ref) */
+        uint64_t block = (uint64_t)(uintptr_t)o - mv_pyi_preheader(Py_TYPE(o)), bytes;
+        mv_hooks_block(block, &ob.block);
+        if (mv_hooks_claim(block, &bytes) &&
+            (st = mv_rec_alloc_ref(c->tr, q->r.ref, q->type, ob.size, bytes)) != MV_OK)
+            return st;
+    }
     return mv_rec_object(c->tr, &q->r, &ob);
 }
 
@@ -960,6 +985,61 @@ module_dunder(mv_capture *c, PyObject *name)
     for (int i = 0; names[i]; i++)
         if (strcmp(s, names[i]) == 0)
             return true;
+    return false;
+}
+
+/* ---- in-process options (session.c) ---- */
+
+void
+mv_capture_set_opts(mv_capture *c, const mv_capture_opts *opts)
+{
+    if (opts)
+        c->opts = *opts;
+    else
+        memset(&c->opts, 0, sizeof c->opts);
+}
+
+mv_status
+mv_capture_adjust(mv_capture *c, PyObject *o, int64_t n)
+{
+    uint64_t key = (uint64_t)(uintptr_t)o;
+    uint64_t *v = mv_map_get(&c->adjust, key);
+    return mv_map_put(&c->adjust, key, (uint64_t)((v ? (int64_t)*v : 0) + n));
+}
+
+void
+mv_capture_clear_adjust(mv_capture *c)
+{
+    mv_map_clear(&c->adjust);
+}
+
+static bool
+hidden_value(const mv_capture *c, PyObject *v)
+{
+    for (uint32_t i = 0; i < c->opts.nhide_values; i++)
+        if (c->opts.hide_values[i] == v)
+            return true;
+    return false;
+}
+
+/* A module-level name the in-process options hide. Names are exact strs
+ * here (checked by the caller's PyUnicode_Check and the dict lookup below
+ * only hashes and compares str), so no user code runs. */
+static bool
+hidden_by_opts(mv_capture *c, PyObject *name, PyObject *value)
+{
+    if (c->opts.nhide_values && hidden_value(c, value))
+        return true;
+    if (c->opts.hide_private && PyUnicode_GET_LENGTH(name) > 0 &&
+        PyUnicode_READ_CHAR(name, 0) == '_')
+        return true;
+    if (c->opts.hide_names && PyUnicode_CheckExact(name)) {
+        int r = PyDict_Check(c->opts.hide_names) ? PyDict_Contains(c->opts.hide_names, name)
+                                                  : PySet_Contains(c->opts.hide_names, name);
+        if (r < 0)
+            PyErr_Clear();
+        return r > 0;
+    }
     return false;
 }
 
@@ -1031,7 +1111,16 @@ frame_locals(mv_capture *c, const mv_cframe *f, uint32_t depth)
         bc->n = 0;
     }
     bc->at = 0;
-    PyObject *d = mv_pyi_frame_locals_dict(f->frame);
+    if (!f->frame && !f->ns) {
+        /* explicit names (a snapshot of given objects) */
+        for (uint32_t i = 0; i < f->nnames; i++) {
+            mv_status st = add_local(c, bc, f->names[i], f->values[i]);
+            if (st != MV_OK)
+                return st;
+        }
+        return MV_OK;
+    }
+    PyObject *d = f->frame ? mv_pyi_frame_locals_dict(f->frame) : f->ns;
     if (d) {
         if (!PyDict_Check(d))
             return MV_OK; /* a custom namespace mapping: reading it runs code */
@@ -1039,6 +1128,8 @@ frame_locals(mv_capture *c, const mv_cframe *f, uint32_t depth)
         PyObject *k, *v;
         while (mv_pyi_dict_next(d, &pos, &k, &v)) {
             if (!PyUnicode_Check(k) || (f->is_module && module_dunder(c, k)))
+                continue;
+            if (f->is_module && hidden_by_opts(c, k, v))
                 continue;
             mv_status st = add_local(c, bc, k, v);
             if (st != MV_OK)
@@ -1056,18 +1147,228 @@ frame_locals(mv_capture *c, const mv_cframe *f, uint32_t depth)
         n = mv_pyi_fast_locals(f->frame, loc, n);
     }
     mv_status st = MV_OK;
-    for (Py_ssize_t i = 0; i < n && st == MV_OK; i++)
+    for (Py_ssize_t i = 0; i < n && st == MV_OK; i++) {
+        if (c->opts.nhide_values && hidden_value(c, loc[i].value))
+            continue;
         st = add_local(c, bc, loc[i].name, loc[i].value);
+    }
     if (loc != small)
         mv_free(loc);
     return st;
 }
 
+/* ---- objects no frame reaches any more ----
+ *
+ * An object of the previous step that this step's walk did not reach, and
+ * whose block the allocator hook did not see freed, is still in memory (its
+ * memory can be read: a freed block would have retired it). Three cases:
+ *   - its count is 0: it was parked on a free list (research 3.4): it is
+ *     gone, a FREE event without a free call;
+ *   - something memview does not walk holds it (a closure cell, another
+ *     module, a C extension): it simply leaves the picture;
+ *   - nothing outside a group of such objects holds it: an abandoned cycle,
+ *     garbage only the collector can free. These stay in the picture with
+ *     "reachable": false, with what they refer to.
+ * The last two are told apart as the collector does, on a small scale: for
+ * the GC-tracked dropped objects and the containers they reach (types,
+ * modules, functions and code are not followed; at most MAX_UNREACH
+ * objects), subtract the references they hold to each other from their
+ * counts; any object left with a reference from outside, and all it
+ * reaches, is held. What remains is the cycle. tp_traverse runs C code of
+ * the types only (no user code, no allocation). */
+
+#define MAX_UNREACH 1024
+
+typedef struct ugroup {
+    PyObject **o;
+    Py_ssize_t *gcrefs;
+    uint32_t n, cap;
+    mv_map index; /* address -> position + 1 */
+    bool full;
+    uint32_t *work; /* held objects still to traverse */
+    uint32_t nwork;
+} ugroup;
+
+static bool
+followable(PyObject *o)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    return PyObject_IS_GC(o) && PyObject_GC_IsTracked(o) && !PyType_Check(o) &&
+           !PyModule_Check(o) && !PyFunction_Check(o) && !PyCode_Check(o) &&
+           tp != &PyFrame_Type && !mv_pyi_is_immortal(o);
+}
+
+static bool
+ug_add(ugroup *g, PyObject *o)
+{
+    if (mv_map_get(&g->index, (uint64_t)(uintptr_t)o))
+        return true;
+    if (g->n >= MAX_UNREACH) {
+        g->full = true;
+        return false;
+    }
+    if (g->n == g->cap) {
+        uint32_t cap = g->cap ? g->cap * 2 : 64;
+        PyObject **no = mv_realloc(g->o, cap * sizeof *no);
+        if (!no)
+            return false;
+        g->o = no;
+        Py_ssize_t *nr = mv_realloc(g->gcrefs, cap * sizeof *nr);
+        if (!nr)
+            return false;
+        g->gcrefs = nr;
+        g->cap = cap;
+    }
+    if (mv_map_put(&g->index, (uint64_t)(uintptr_t)o, (uint64_t)g->n + 1) != MV_OK)
+        return false;
+    g->o[g->n] = o;
+    g->gcrefs[g->n] = Py_REFCNT(o);
+    g->n++;
+    return true;
+}
+
+static int
+visit_add(PyObject *o, void *arg)
+{
+    if (o && followable(o))
+        ug_add(arg, o);
+    return 0;
+}
+
+static int
+visit_sub(PyObject *o, void *arg)
+{
+    ugroup *g = arg;
+    uint64_t *v = o ? mv_map_get(&g->index, (uint64_t)(uintptr_t)o) : NULL;
+    if (v)
+        g->gcrefs[*v - 1]--;
+    return 0;
+}
+
+/* A held object reaches o: o is held too (gcrefs -1, queued in `work`). */
+static int
+visit_hold(PyObject *o, void *arg)
+{
+    ugroup *g = arg;
+    uint64_t *v = o ? mv_map_get(&g->index, (uint64_t)(uintptr_t)o) : NULL;
+    if (v && g->gcrefs[*v - 1] >= 0) {
+        g->gcrefs[*v - 1] = -1;
+        g->work[g->nwork++] = (uint32_t)(*v - 1);
+    }
+    return 0;
+}
+
+static mv_status
+unreachable_walk(mv_capture *c)
+{
+    enum { MAXD = 256 };
+    mv_dropped d[MAXD];
+    uint32_t n = mv_rec_dropped(c->tr, d, MAXD);
+    if (n > MAXD)
+        n = MAXD;
+    if (!n)
+        return MV_OK;
+    ugroup g;
+    memset(&g, 0, sizeof g);
+    mv_status st = MV_OK;
+    uint32_t nroots = 0;
+    for (uint32_t i = 0; i < n && st == MV_OK; i++) {
+        if (d[i].immortal)
+            continue;
+        /* safe to read: no free of its block was seen (see above) */
+        PyObject *o = (PyObject *)(uintptr_t)d[i].addr;
+        if (Py_REFCNT(o) <= 0) {
+            st = mv_rec_gone(c->tr, d[i].slot,
+                             d[i].unreachable ? MV_FREE_GC : MV_FREE_REFCOUNT);
+            continue;
+        }
+        mv_kind k;
+        uint8_t pre;
+        if (!followable(o) || type_info(c, o, &k, &pre) != d[i].type)
+            continue;
+        if (g.n == nroots && ug_add(&g, o))
+            nroots = g.n;
+    }
+    /* the group: what the roots reach */
+    for (uint32_t i = 0; i < g.n && !g.full; i++) {
+        traverseproc tr = Py_TYPE(g.o[i])->tp_traverse;
+        if (tr)
+            tr(g.o[i], visit_add, &g);
+    }
+    if (st != MV_OK || g.full || !nroots)
+        goto out;
+    for (uint32_t i = 0; i < g.n; i++) {
+        traverseproc tr = Py_TYPE(g.o[i])->tp_traverse;
+        if (tr)
+            tr(g.o[i], visit_sub, &g);
+    }
+    /* held from outside (a count left over): it, and all it reaches */
+    g.work = mv_malloc(g.n * sizeof *g.work);
+    if (!g.work) {
+        st = MV_ENOMEM;
+        goto out;
+    }
+    for (uint32_t i = 0; i < g.n; i++) {
+        if (g.gcrefs[i] > 0) {
+            g.gcrefs[i] = -1;
+            g.work[g.nwork++] = i;
+        }
+    }
+    while (g.nwork) {
+        PyObject *o = g.o[g.work[--g.nwork]];
+        traverseproc tr = Py_TYPE(o)->tp_traverse;
+        if (tr)
+            tr(o, visit_hold, &g);
+    }
+    mv_rec_set_unreachable_phase(c->tr, true);
+    c->unreach_phase = true;
+    size_t q0 = c->nq;
+    for (uint32_t r = 0; r < nroots && st == MV_OK; r++) {
+        PyObject *o = g.o[r];
+        if (g.gcrefs[r] < 0)
+            continue; /* held by something memview does not walk */
+        mv_recref rr;
+        mv_kind k;
+        uint32_t t;
+        uint64_t ident;
+        st = reach_full(c, o, &rr, &k, &t, &ident);
+    }
+    for (size_t i = q0; i < c->nq && st == MV_OK; i++) {
+        qitem q = c->q[i];
+        st = read_object(c, &q);
+    }
+    c->unreach_phase = false;
+    mv_rec_set_unreachable_phase(c->tr, false);
+out:
+    mv_free(g.work);
+    mv_free(g.o);
+    mv_free(g.gcrefs);
+    mv_map_release(&g.index);
+    return st;
+}
+
+static mv_status capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, uint32_t n,
+                              size_t stdout_len);
+
 mv_status
 mv_capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, uint32_t n,
                 size_t stdout_len)
 {
+    /* memview's own allocations from here on are not the program's */
+    mv_hooks_tool_enter();
+    mv_status st = capture_step(c, ev, frames, n, stdout_len);
+    mv_hooks_tool_leave();
+    return st;
+}
+
+static mv_status
+capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, uint32_t n,
+             size_t stdout_len)
+{
     const mv_cframe *top = n ? &frames[n - 1] : NULL;
+    mv_hooks_step_begin();
+    /* the pool view is taken before capture allocates anything */
+    mv_hooks_pools_at_step(mv_trace_nsteps(c->tr), ev, top ? top->file : 0, top ? top->line : 0);
     mv_status st = mv_rec_begin(c->tr, ev, top ? top->file : 0, top ? top->line : 0);
     if (st != MV_OK)
         return st;
@@ -1084,6 +1385,9 @@ mv_capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, uint32_t n,
         qitem q = c->q[i];
         st = read_object(c, &q);
     }
+    if (st == MV_OK && !c->full && mv_hooks_recording())
+        st = unreachable_walk(c);
+    mv_hooks_step_end();
     if (st == MV_OK && c->full)
         mv_rec_set_truncated(c->tr);
     if (PyErr_Occurred())

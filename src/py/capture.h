@@ -26,6 +26,13 @@ typedef struct mv_cframe {
     uint32_t file;        /* string id of co_filename */
     uint32_t line;        /* line about to run / of the call in progress */
     int is_module;        /* module-level frame: filter interpreter dunders */
+    /* In-process snapshots (session.c) may give a frame without a frame
+     * object: its names then come from ns (a dict, borrowed), or from the
+     * nnames explicit (names[i], values[i]) pairs (borrowed). */
+    PyObject *ns;
+    PyObject *const *names;
+    PyObject *const *values;
+    uint32_t nnames;
 } mv_cframe;
 
 mv_status mv_capture_new(mv_trace *tr, mv_capture **out);
@@ -39,5 +46,26 @@ mv_status mv_capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, u
 
 /* String id for a Python str (its text, lone surrogates as WTF-8). */
 uint32_t mv_capture_str_id(mv_capture *c, PyObject *s);
+
+/* ---- inside a running program (session.c) ----
+ * What memview's own call holds must not show: names bound to memview's
+ * objects are hidden, and the references held by the call (its arguments on
+ * the caller's stack, a locals() dict made for it) are subtracted from the
+ * counts. None of this is used by `memview run`. */
+typedef struct mv_capture_opts {
+    PyObject *hide_names;   /* borrowed dict/set of str, or NULL: names not shown in
+                               module frames and namespaces (IPython's own) */
+    bool hide_private;      /* module frames and namespaces: no names starting with '_' */
+    PyObject *const *hide_values; /* borrowed: locals bound to these objects are not shown */
+    uint32_t nhide_values;
+} mv_capture_opts;
+
+/* Options in effect for the following steps (copied; the objects they point
+ * to must stay alive while they are set). opts NULL = none. */
+void mv_capture_set_opts(mv_capture *c, const mv_capture_opts *opts);
+/* Subtract n from o's shown reference count from now on (n accumulates per
+ * object). o is used as an address only. MV_ENOMEM. */
+mv_status mv_capture_adjust(mv_capture *c, PyObject *o, int64_t n);
+void mv_capture_clear_adjust(mv_capture *c);
 
 #endif

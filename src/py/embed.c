@@ -2,11 +2,12 @@
  * would be, run the program under the tracer, report how it ended, and
  * finalise. Contract in pyrun.h.
  *
- * The allocator hook (OBJ domain) is installed after pre-initialisation and
- * before initialisation, so every object block the program frees is seen:
- * memview's identity table forgets the object at that address (a later
- * object there gets a new ref). It only forwards to the saved allocator and
- * does a hash lookup; memview's own memory never goes through it. */
+ * The allocator hooks (hooks.c) are installed after pre-initialisation and
+ * before initialisation, so every arena and every block the program frees
+ * is seen: memview's identity table forgets the object at that address (a
+ * later object there gets a new ref), and the step's memory events are
+ * recorded. The collector watch (gcwatch.c) is in gc.callbacks while the
+ * program runs. */
 #include <Python.h>
 
 #include <errno.h>
@@ -16,60 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gcwatch.h"
+#include "hooks.h"
 #include "pyrun.h"
 #include "tracer.h"
 
 #ifndef MV_PYTHON_EXE
 #define MV_PYTHON_EXE ""
 #endif
-
-/* ---- allocator hook ---- */
-
-/* Set while the program runs; the GIL protects both (OBJ-domain calls are
- * always made with the GIL held). */
-static PyMemAllocatorEx saved_obj;
-static mv_trace *hook_trace;
-
-static void *
-hook_malloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return saved_obj.malloc(saved_obj.ctx, n);
-}
-
-static void *
-hook_calloc(void *ctx, size_t count, size_t n)
-{
-    (void)ctx;
-    return saved_obj.calloc(saved_obj.ctx, count, n);
-}
-
-static void *
-hook_realloc(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    void *q = saved_obj.realloc(saved_obj.ctx, p, n);
-    if (q && p && q != p && hook_trace)
-        mv_trace_forget(hook_trace, (uint64_t)(uintptr_t)p);
-    return q;
-}
-
-static void
-hook_free(void *ctx, void *p)
-{
-    (void)ctx;
-    if (p && hook_trace)
-        mv_trace_forget(hook_trace, (uint64_t)(uintptr_t)p);
-    saved_obj.free(saved_obj.ctx, p);
-}
-
-static void
-install_hook(void)
-{
-    PyMemAllocatorEx a = {NULL, hook_malloc, hook_calloc, hook_realloc, hook_free};
-    PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &saved_obj);
-    PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &a);
-}
 
 /* ---- helpers ---- */
 
@@ -224,9 +179,14 @@ run_main(const mv_run_opts *o, mv_trace *tr, mv_run_result *res, const char *abs
         set_error(res, "cannot start the tracer", NULL);
         goto out;
     }
-    hook_trace = tr;
+    mv_hooks_want_pools(!o->pools ? -1 : o->pools_step < 0 ? -2 : o->pools_step,
+                        o->pools ? o->pools_line : 0);
+    mv_hooks_attach(tr);
+    mv_gcwatch_start(tr);
     result = PyRun_FileExFlags(fp, absprog, Py_file_input, g, g, 1, NULL);
-    hook_trace = NULL;
+    mv_hooks_finish();
+    mv_gcwatch_stop();
+    mv_hooks_attach(NULL);
     mv_tracer_stop(tracer);
     res->compiled = true;
     if (!result && mv_trace_nsteps(tr) == 0 && PyErr_ExceptionMatches(PyExc_SyntaxError)) {
@@ -282,7 +242,7 @@ run_main(const mv_run_opts *o, mv_trace *tr, mv_run_result *res, const char *abs
         set_error(res, "recording stopped early: out of memory", NULL);
     }
 out:
-    hook_trace = NULL;
+    mv_hooks_attach(NULL);
     Py_XDECREF(result);
     mv_tracer_free(tracer);
     return st;
@@ -301,7 +261,7 @@ mv_py_run(const mv_run_opts *o, mv_trace *tr, mv_run_result *res)
         set_error(res, "cannot pre-initialise Python", &ps);
         return MV_EPYTHON;
     }
-    install_hook();
+    mv_hooks_install();
 
     PyConfig cfg;
     PyConfig_InitPythonConfig(&cfg);

@@ -58,6 +58,30 @@ mv_pyi_frame_locals_dict(PyFrameObject *f)
     return iframe_of(f)->f_locals;
 }
 
+PyObject *
+mv_pyi_frame_cached_locals(PyFrameObject *f)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    (void)f;
+    return NULL;
+#else
+    PyCodeObject *co = mv_pyi_frame_code(f);
+    if (!(co->co_flags & CO_OPTIMIZED))
+        return NULL;
+    return iframe_of(f)->f_locals;
+#endif
+}
+
+bool
+mv_pyi_frame_holds(PyFrameObject *f, const void *p)
+{
+    _PyInterpreterFrame *fr = iframe_of(f);
+    PyCodeObject *co = mv_pyi_frame_code(f);
+    const char *lo = (const char *)fr->localsplus;
+    const char *hi = lo + (size_t)(co->co_nlocalsplus + co->co_stacksize) * sizeof(PyObject *);
+    return (const char *)p >= lo && (const char *)p < hi;
+}
+
 Py_ssize_t
 mv_pyi_fast_locals(PyFrameObject *f, mv_pyi_local *out, Py_ssize_t cap)
 {

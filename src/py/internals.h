@@ -57,6 +57,14 @@ PyObject *mv_pyi_long_decimal(PyObject *o);
  * class namespaces); other layouts go through PyDict_Next. */
 int mv_pyi_dict_next(PyObject *d, Py_ssize_t *pos, PyObject **key, PyObject **value);
 
+/* The dict locals() left on an optimized frame (3.11/3.12 keep it on the
+ * frame and refresh it at each locals() call); NULL if none, and always NULL
+ * on 3.13 (PEP 667: locals() makes a new dict each time). Borrowed. */
+PyObject *mv_pyi_frame_cached_locals(PyFrameObject *f);
+/* p points into f's own storage (its locals and value stack): a C function
+ * called from f's bytecode gets its arguments there. */
+bool mv_pyi_frame_holds(PyFrameObject *f, const void *p);
+
 /* Stop line events for a frame (non-user code): f_trace_lines = 0. */
 void mv_pyi_frame_no_lines(PyFrameObject *f);
 #endif

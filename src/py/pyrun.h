@@ -12,6 +12,9 @@ typedef struct mv_run_opts {
     size_t source_len;
     int argc;            /* the program's argv: argv[0] is the program path */
     char **argv;
+    bool pools;          /* record the pool view of one step (-f pools): */
+    int64_t pools_step;  /*   this step, or the last one when < 0, */
+    uint32_t pools_line; /*   or the first step at this line when not 0 */
 } mv_run_opts;
 
 typedef struct mv_run_result {

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "hooks.h"
 #include "internals.h"
 #include "tracer.h"
 
@@ -58,6 +59,12 @@ struct mv_tracer {
     PyObject *orig_stdout; /* strong ref while installed */
     bool limit;
     mv_status error;
+    /* in-process use (mv_tracer_new_ex): explicit user files, owned copies */
+    char **ufiles, **uprefixes;
+    uint32_t nufiles, nuprefixes;
+    bool no_tee, keep_running;
+    PyFrameObject *root; /* borrowed: the adopted frame, running while traced */
+    int skip_line;
 };
 
 /* The active tracer; the GIL protects it. */
@@ -83,6 +90,7 @@ tee_write(PyObject *self, PyObject *arg)
     Tee *t = (Tee *)self;
     PyObject *r = PyObject_CallMethod(t->target, "write", "O", arg);
     if (r && active && PyUnicode_Check(arg)) {
+        mv_hooks_tool_enter(); /* memview's copy: not the program's memory */
         PyObject *b = PyUnicode_AsEncodedString(arg, "utf-8", "surrogatepass");
         if (b) {
             mv_trace_stdout_append(active->tr, PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
@@ -90,6 +98,7 @@ tee_write(PyObject *self, PyObject *arg)
         } else {
             PyErr_Clear();
         }
+        mv_hooks_tool_leave();
     }
     return r;
 }
@@ -130,6 +139,15 @@ static PyTypeObject TeeType = {
 static bool
 path_is_user(mv_tracer *t, const char *path)
 {
+    if (!t->userdir) {
+        for (uint32_t i = 0; i < t->nufiles; i++)
+            if (strcmp(path, t->ufiles[i]) == 0)
+                return true;
+        for (uint32_t i = 0; i < t->nuprefixes; i++)
+            if (strncmp(path, t->uprefixes[i], strlen(t->uprefixes[i])) == 0)
+                return true;
+        return false;
+    }
     if (!path[0] || path[0] == '<')
         return false;
     char *real = realpath(path, NULL);
@@ -245,6 +263,12 @@ stop_program(mv_tracer *t)
 static int
 fail_recording(mv_tracer *t, mv_status st)
 {
+    if (st == MV_ELIMIT && t->keep_running) {
+        /* in-process: the recording ends here, the program goes on */
+        t->limit = true;
+        PyEval_SetTrace(NULL, NULL);
+        return 0;
+    }
     if (st == MV_ELIMIT)
         return stop_program(t);
     /* recording failed (out of memory): keep running the program untraced,
@@ -269,6 +293,8 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     (void)obj;
     mv_tracer *t = active;
     if (!t)
+        return 0;
+    if (t->limit && t->keep_running)
         return 0;
     if (t->limit) {
         /* past the limit: refuse to go on in user code */
@@ -309,6 +335,8 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         if (!s)
             return 0;
         int line = PyFrame_GetLineNumber(frame);
+        if (t->skip_line && frame == t->root && line == t->skip_line)
+            return 0;
         s->line = (uint32_t)(line > 0 ? line : 0);
         s->raised = false;
         st = record(t, MV_EV_LINE);
@@ -389,6 +417,12 @@ mv_tracer_free(mv_tracer *t)
     Py_XDECREF(t->limit_exc);
     mv_free(t->userdir);
     mv_free(t->program);
+    for (uint32_t i = 0; i < t->nufiles; i++)
+        mv_free(t->ufiles[i]);
+    for (uint32_t i = 0; i < t->nuprefixes; i++)
+        mv_free(t->uprefixes[i]);
+    mv_free(t->ufiles);
+    mv_free(t->uprefixes);
     mv_free(t->stack);
     mv_free(t->cframes);
     mv_map_release(&t->codes);
@@ -397,10 +431,96 @@ mv_tracer_free(mv_tracer *t)
     mv_free(t);
 }
 
+static char **
+copy_strings(const char *const *v, uint32_t n)
+{
+    char **p = mv_calloc(n ? n : 1, sizeof *p);
+    if (!p)
+        return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!(p[i] = mv_strdup(v[i]))) {
+            while (i--)
+                mv_free(p[i]);
+            mv_free(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+mv_status
+mv_tracer_new_ex(mv_trace *tr, const mv_tracer_opts *o, mv_tracer **out)
+{
+    mv_status st = MV_ENOMEM;
+    mv_tracer *t = mv_calloc(1, sizeof *t);
+    if (!t)
+        return MV_ENOMEM;
+    t->tr = tr;
+    t->next_serial = 1;
+    t->no_tee = o->no_tee;
+    t->keep_running = o->keep_running;
+    if (!(t->ufiles = copy_strings(o->user_files, o->nuser_files)))
+        goto fail;
+    t->nufiles = o->nuser_files;
+    if (!(t->uprefixes = copy_strings(o->user_prefixes, o->nuser_prefixes)))
+        goto fail;
+    t->nuprefixes = o->nuser_prefixes;
+    t->program = mv_strdup(o->nuser_files ? o->user_files[0] : "");
+    if (!t->program)
+        goto fail;
+    if ((st = mv_capture_new(tr, &t->cap)) != MV_OK)
+        goto fail;
+    t->limit_exc = PyErr_NewException("memview.StepLimit", PyExc_BaseException, NULL);
+    if (!t->limit_exc || PyType_Ready(&TeeType) < 0) {
+        PyErr_Clear();
+        st = MV_EPYTHON;
+        goto fail;
+    }
+    *out = t;
+    return MV_OK;
+fail:
+    mv_tracer_free(t);
+    return st;
+}
+
+mv_status
+mv_tracer_adopt(mv_tracer *t, PyFrameObject *f, int skip_line)
+{
+    const codeinfo *ci = code_info(t, mv_pyi_frame_code(f));
+    if (!ci)
+        return MV_ENOMEM;
+    if (t->nstack == t->capstack) {
+        uint32_t cap = t->capstack ? t->capstack * 2 : 64;
+        sframe *p = mv_realloc(t->stack, cap * sizeof *p);
+        if (!p)
+            return MV_ENOMEM;
+        t->stack = p;
+        t->capstack = cap;
+    }
+    int line = PyFrame_GetLineNumber(f);
+    t->stack[t->nstack++] =
+        (sframe){f, *ci, t->next_serial++, (uint32_t)(line > 0 ? line : 0), false};
+    t->root = f;
+    t->skip_line = skip_line;
+    return MV_OK;
+}
+
+struct mv_capture *
+mv_tracer_capture(mv_tracer *t)
+{
+    return t->cap;
+}
+
+bool
+mv_tracer_is_active(void)
+{
+    return active != NULL;
+}
+
 mv_status
 mv_tracer_start(mv_tracer *t)
 {
-    PyObject *out = PySys_GetObject("stdout"); /* borrowed */
+    PyObject *out = t->no_tee ? NULL : PySys_GetObject("stdout"); /* borrowed */
     if (out && out != Py_None) {
         Tee *tee = PyObject_New(Tee, &TeeType);
         if (!tee) {

@@ -151,7 +151,102 @@ write_object(mv_buf *out, const mv_trace *tr, const mv_object *o)
     }
     if (o->hidden)
         mv_buf_printf(out, ",\"hidden\":%llu", (unsigned long long)o->hidden);
+    if (o->block.kind == MV_BLOCK_POOL)
+        mv_buf_printf(out, ",\"block\":{\"size_class\":%u,\"pool\":\"0x%llx\",\"index\":%u,"
+                           "\"arena\":%u}",
+                      o->block.size, (unsigned long long)o->block.pool, o->block.index,
+                      o->block.arena);
+    else if (o->block.kind == MV_BLOCK_MALLOC)
+        mv_buf_printf(out, ",\"block\":{\"malloc\":true,\"size\":%u}", o->block.size);
+    if (o->flags & MV_OF_UNREACHABLE)
+        mv_buf_puts(out, ",\"reachable\":false");
     mv_buf_putc(out, '}');
+}
+
+/* ---- memory events and totals (docs/events-format.md) ---- */
+
+static const char *
+cause_name(uint8_t c)
+{
+    return c == MV_FREE_GC ? "gc" : c == MV_FREE_REUSED ? "reused" : "refcount";
+}
+
+static void
+write_event(mv_buf *out, const mv_trace *tr, const mv_mevent *e)
+{
+    if (e->kind == MV_MEV_GC) {
+        mv_buf_printf(out,
+                      "{\"kind\":\"gc\",\"generation\":%u,\"collected\":%llu,"
+                      "\"uncollectable\":%llu,\"duration_ms\":%.3f,\"freed\":[",
+                      e->generation, (unsigned long long)e->collected,
+                      (unsigned long long)e->uncollectable, (double)e->duration_ns / 1e6);
+        for (uint32_t i = 0; i < e->nfreed; i++)
+            mv_buf_printf(out, i ? ",%u" : "%u", e->freed[i]);
+        mv_buf_printf(out, "],\"automatic\":%s}", e->automatic ? "true" : "false");
+        return;
+    }
+    bool alloc = e->kind == MV_MEV_ALLOC;
+    mv_buf_printf(out, "{\"kind\":\"%s\"", alloc ? "alloc" : "free");
+    if (e->ref)
+        mv_buf_printf(out, ",\"ref\":%u", e->ref);
+    mv_buf_puts(out, ",\"type\":");
+    str_id(out, tr, e->type);
+    if (!e->ref) {
+        mv_buf_printf(out, ",\"count\":%u,\"bytes\":%llu}", e->count,
+                      (unsigned long long)e->bytes);
+        return;
+    }
+    if (alloc) {
+        mv_buf_printf(out, ",\"size\":%llu", (unsigned long long)e->size);
+        if (e->bytes)
+            mv_buf_printf(out, ",\"block\":%llu", (unsigned long long)e->bytes);
+        mv_buf_putc(out, '}');
+        return;
+    }
+    mv_buf_printf(out, ",\"cause\":\"%s\"", cause_name(e->cause));
+    if (e->cause == MV_FREE_GC)
+        mv_buf_printf(out, ",\"generation\":%u", e->generation);
+    if (e->cause == MV_FREE_REUSED)
+        mv_buf_printf(out, ",\"by\":%u", e->by);
+    if (e->cause == MV_FREE_REFCOUNT && e->last != UINT32_MAX) {
+        mv_buf_puts(out, ",\"last\":");
+        str_id(out, tr, e->last);
+    }
+    if (e->bytes)
+        mv_buf_printf(out, ",\"block\":%llu", (unsigned long long)e->bytes);
+    mv_buf_putc(out, '}');
+}
+
+static void
+write_events(mv_buf *out, const mv_trace *tr, const mv_mevent *evs, uint32_t n, bool nl)
+{
+    mv_buf_puts(out, "\"events\":[");
+    for (uint32_t i = 0; i < n; i++) {
+        mv_buf_puts(out, i ? (nl ? ",\n " : ",") : (nl ? "\n " : ""));
+        write_event(out, tr, &evs[i]);
+    }
+    mv_buf_putc(out, ']');
+}
+
+static void
+write_memory(mv_buf *out, const mv_trace *tr, uint64_t blocks, uint64_t bytes,
+             const mv_memtype *mem, uint32_t n)
+{
+    const char *alloc = mv_trace_allocator(tr);
+    mv_buf_puts(out, "\"memory\":{\"allocator\":");
+    mv_json_str(out, alloc, strlen(alloc));
+    mv_buf_printf(out, ",\"live_blocks\":%llu,\"live_bytes\":%llu,\"by_type\":[",
+                  (unsigned long long)blocks, (unsigned long long)bytes);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!mem[i].blocks && !mem[i].bytes)
+            continue;
+        mv_buf_puts(out, k++ ? ",[" : "[");
+        str_id(out, tr, mem[i].type);
+        mv_buf_printf(out, ",%llu,%llu]", (unsigned long long)mem[i].blocks,
+                      (unsigned long long)mem[i].bytes);
+    }
+    mv_buf_puts(out, "]}");
 }
 
 static void
@@ -196,6 +291,10 @@ mv_render_state_json(const mv_state *st, mv_buf *out)
     mv_json_str(out, text, st->stdout_len < n ? st->stdout_len : n);
     if (st->truncated)
         mv_buf_puts(out, ",\"truncated\":true");
+    mv_buf_puts(out, ",\n");
+    write_events(out, tr, st->events, st->nevents, true);
+    mv_buf_puts(out, ",\n");
+    write_memory(out, tr, st->live_blocks, st->live_bytes, st->mem, st->nmem);
     mv_buf_puts(out, "}\n");
     return out->failed ? MV_ENOMEM : MV_OK;
 }
@@ -251,6 +350,9 @@ mv_render_trace_json_ex(const mv_trace *tr, bool with_layout, mv_buf *out)
     mv_buf_puts(out, ",\"program\":");
     const char *prog = mv_trace_program(tr);
     mv_json_str(out, prog, strlen(prog));
+    const char *allocator = mv_trace_allocator(tr);
+    mv_buf_puts(out, ",\"allocator\":");
+    mv_json_str(out, allocator, strlen(allocator));
     mv_buf_printf(out,
                   ",\n\"limits\":{\"max_steps\":%llu,\"max_items\":%u,\"max_value\":%u,"
                   "\"max_objects\":%u},\n\"steps\":[",
@@ -305,6 +407,14 @@ mv_render_trace_json_ex(const mv_trace *tr, bool with_layout, mv_buf *out)
         }
         if (d.truncated)
             mv_buf_puts(out, ",\"truncated\":true");
+        if (d.nevents) {
+            mv_buf_putc(out, ',');
+            write_events(out, tr, d.events, d.nevents, false);
+        }
+        if (d.memory_changed) {
+            mv_buf_putc(out, ',');
+            write_memory(out, tr, d.live_blocks, d.live_bytes, d.mem, d.nmem);
+        }
         if (lay) {
             mv_state s;
             if ((st = mv_trace_iter_state(it, &s)) != MV_OK)

@@ -108,4 +108,81 @@ bool mv_render_png_available(void);
  * an unchanged step gives "layout":{}). MV_ENOMEM if out failed. */
 mv_status mv_render_layout_json(const mv_layout *l, mv_buf *out);
 
+/* ---- chart.c: memory over time (docs/charts.md) ---- */
+
+typedef struct mv_chart_opts {
+    int width;            /* pixels; 0 (or less than 320) = 800 */
+    bool marker;          /* draw a vertical line at marker_step */
+    uint32_t marker_step;
+} mv_chart_opts;
+
+/* Live objects and live bytes over every step of the run, stacked by type
+ * (the eight biggest types by peak bytes each get a series, the rest are
+ * "other"), as a standalone SVG 1.1 document appended to out. What is
+ * counted: the objects in the picture (reachable from the program's names);
+ * the caption says so. Each series has a colour and a fill pattern, the
+ * legend repeats both; type names are visible text, XML-escaped. One pass
+ * over the trace; at most 800 points per series. opts may be NULL. Returns
+ * MV_EINVAL for NULL tr/out, MV_ENOMEM (out stays valid; the caller releases
+ * it), or the trace iterator's failure. PNG: mv_render_png on the result. */
+mv_status mv_render_chart_svg(const mv_trace *tr, const mv_chart_opts *opts, mv_buf *out);
+
+/* ---- pools_svg.c: pymalloc's arenas, pools and blocks at one step ---- */
+
+typedef struct mv_pool_label {
+    uint32_t index;       /* block index in the pool */
+    const char *text;     /* the names that refer to the block's object (program text) */
+    size_t len;
+} mv_pool_label;
+
+typedef struct mv_pool_info {
+    uint64_t address;
+    uint32_t size_class;  /* bytes per block: 16, 32, ... 512 */
+    uint32_t blocks;      /* blocks in the pool */
+    uint32_t used, free, never; /* used + free + never == blocks */
+    const mv_pool_label *labels;
+    uint32_t nlabels;
+} mv_pool_info;
+
+typedef struct mv_arena_info {
+    uint32_t index;
+    uint64_t address;
+    const mv_pool_info *pools;
+    uint32_t npools;
+} mv_arena_info;
+
+typedef struct mv_pools_view {
+    uint32_t step;
+    const char *allocator;   /* "pymalloc", "malloc", "mimalloc", "debug"...; NULL = pymalloc */
+    const char *message;     /* when not pymalloc: why there is no pool view (shown as is) */
+    const mv_arena_info *arenas;
+    uint32_t narenas;
+    /* totals for the caption (as the `-f pools` JSON "totals") */
+    uint64_t blocks_used, bytes_used, pools_used, pools_empty;
+    uint64_t waste_headers, waste_rounding, waste_alignment;
+} mv_pools_view;
+
+/* The pool view of one step as a standalone SVG 1.1 document appended to
+ * out: one row per arena, a bar per pool split into used (solid), free
+ * (hatched) and never-used (empty) blocks with its size class, a mark above
+ * every labelled block and the labels listed under the arena, a legend, and
+ * the totals and waste in a caption. When the allocator is not pymalloc the
+ * picture holds only the message. Labels are program text: visible text,
+ * XML-escaped. MV_EINVAL for NULL v/out, MV_ENOMEM; out stays valid. */
+mv_status mv_render_pools_svg(const mv_pools_view *v, mv_buf *out);
+
+/* ---- pools_json.c: the pool view of one step, from the trace ---- */
+
+/* Build the pool view of step st->step (st: that step's state, for the
+ * labels: the names that reach each block's object). When the allocator was
+ * not pymalloc the view has only allocator and message. MV_EINVAL when the
+ * run recorded no pool view for that step (the pool view is taken during
+ * the run, at the step asked for: mv_run_opts.pools), MV_ENOMEM. Free with
+ * mv_pools_view_free. */
+mv_status mv_pools_view_new(const mv_trace *tr, const mv_state *st, mv_pools_view **out);
+void mv_pools_view_free(mv_pools_view *v);
+/* The `pools` JSON format (docs/events-format.md) of that view, appended to
+ * out. Errors as mv_pools_view_new. */
+mv_status mv_render_pools_json(const mv_trace *tr, const mv_state *st, mv_buf *out);
+
 #endif

@@ -635,6 +635,135 @@ put_objects(tw *w)
         put_object(w, &st->objects[i]);
 }
 
+/* ---- memory events, in words (docs/events-format.md) ---- */
+
+/* "list #3" */
+static void
+put_tref(tw *w, uint32_t type, uint32_t ref)
+{
+    size_t len;
+    const char *s = str_of(w, type, &len);
+    sgr(w, C_TYPE);
+    put_prog_cut(w, s, len, MV_VIS_PLAIN, TYPE_MAX_COLS);
+    sgr(w, C_RESET);
+    put(w, " ");
+    put_ref(w, ref);
+}
+
+static void
+put_tname(tw *w, uint32_t type)
+{
+    size_t len;
+    const char *s = str_of(w, type, &len);
+    sgr(w, C_TYPE);
+    put_prog_cut(w, s, len, MV_VIS_PLAIN, TYPE_MAX_COLS);
+    sgr(w, C_RESET);
+}
+
+#define EVENT_LINES 12
+
+static void
+put_events(tw *w)
+{
+    const mv_state *st = w->st;
+    uint32_t nunreach = 0, utype = 0;
+    bool onetype = true;
+    for (uint32_t i = 0; i < st->nobjects; i++) {
+        const mv_object *o = &st->objects[i];
+        if (!(o->flags & MV_OF_UNREACHABLE) || mv_kind_is_scalar((mv_kind)o->kind))
+            continue;
+        if (nunreach++ && o->type != utype)
+            onetype = false;
+        utype = o->type;
+    }
+    if (!st->nevents && !nunreach)
+        return;
+    mv_buf_putc(w->out, '\n');
+    line_begin(w);
+    put(w, "Events");
+    line_end(w);
+    uint32_t shown = 0;
+    for (uint32_t i = 0; i < st->nevents; i++) {
+        const mv_mevent *e = &st->events[i];
+        if (shown == EVENT_LINES) {
+            line_begin(w);
+            putf(w, "  … and %u more (see -f state)", st->nevents - i);
+            line_end(w);
+            break;
+        }
+        line_begin(w);
+        put(w, "  ");
+        if (e->kind == MV_MEV_GC) {
+            putf(w, "collection (generation %u%s) freed ", e->generation,
+                 e->automatic ? ", automatic" : "");
+            /* the type of what it freed, when all of one type */
+            uint32_t ft = UINT32_MAX;
+            bool same = true;
+            for (uint32_t k = 0; k < st->nevents; k++) {
+                const mv_mevent *f = &st->events[k];
+                if (f->kind != MV_MEV_FREE || f->cause != MV_FREE_GC || !f->ref)
+                    continue;
+                if (ft != UINT32_MAX && f->type != ft)
+                    same = false;
+                ft = f->type;
+            }
+            putf(w, "%u ", e->nfreed);
+            if (e->nfreed && same && ft != UINT32_MAX)
+                put_tname(w, ft);
+            else
+                put(w, "shown");
+            putf(w, " object%s (collected %llu", e->nfreed == 1 ? "" : "s",
+                 (unsigned long long)e->collected);
+            if (e->uncollectable)
+                putf(w, ", uncollectable %llu", (unsigned long long)e->uncollectable);
+            put(w, ")");
+        } else if (!e->ref) {
+            put(w, e->kind == MV_MEV_ALLOC ? "allocated " : "freed ");
+            putf(w, "%u ", e->count);
+            put_tname(w, e->type);
+            putf(w, " block%s (%llu B) not shown", e->count == 1 ? "" : "s",
+                 (unsigned long long)e->bytes);
+        } else if (e->kind == MV_MEV_ALLOC) {
+            put_tref(w, e->type, e->ref);
+            putf(w, " created: %llu B", (unsigned long long)e->size);
+            if (e->bytes)
+                putf(w, " in a %llu-byte block", (unsigned long long)e->bytes);
+        } else if (e->cause == MV_FREE_REUSED) {
+            const mv_object *n = mv_state_find(st, e->by);
+            if (n) {
+                put_tref(w, n->type, e->by);
+                put(w, " reused the address of ");
+            } else {
+                put(w, "the address of ");
+            }
+            put_tref(w, e->type, e->ref);
+            put(w, n ? " (it was parked on a free list)" : " was reused");
+        } else {
+            put_tref(w, e->type, e->ref);
+            if (e->cause == MV_FREE_GC) {
+                putf(w, " freed by the collector (generation %u)", e->generation);
+            } else if (e->last != UINT32_MAX) {
+                put(w, " freed: its last reference `");
+                put_name(w, e->last, 0);
+                put(w, "` went away");
+            } else {
+                put(w, " freed: its reference count reached zero");
+            }
+        }
+        line_end(w);
+        shown++;
+    }
+    if (nunreach) {
+        line_begin(w);
+        putf(w, "  %s%u ", nunreach > 1 ? "cycle of " : "", nunreach);
+        if (onetype)
+            put_tname(w, utype);
+        putf(w, "%sobject%s unreachable, still in memory until a collection",
+             onetype ? " " : "", nunreach == 1 ? "" : "s");
+        line_end(w);
+    }
+}
+
 mv_status
 mv_render_text(const mv_state *st, const mv_text_opts *opts, mv_buf *out)
 {
@@ -652,5 +781,6 @@ mv_render_text(const mv_state *st, const mv_text_opts *opts, mv_buf *out)
     put_frames(&w);
     mv_buf_putc(out, '\n');
     put_objects(&w);
+    put_events(&w);
     return out->failed ? MV_ENOMEM : MV_OK;
 }

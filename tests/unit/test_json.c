@@ -286,7 +286,9 @@ test_state_json(void)
         "\"value\":-0.0},\n"
         " {\"ref\":25,\"id\":140230129081600,\"type\":\"bool\",\"refcount\":null,"
         "\"immortal\":true,\"size\":28,\"value\":false}],\n"
-        "\"stdout\":\"hello\\n\"}\n");
+        "\"stdout\":\"hello\\n\",\n"
+        "\"events\":[],\n"
+        "\"memory\":{\"allocator\":\"\",\"live_blocks\":0,\"live_bytes\":0,\"by_type\":[]}}\n");
     mv_free(got);
 
     /* an immortal object's refcount is null whatever the number says */
@@ -314,7 +316,9 @@ test_state_json(void)
                       "\"steps\":3,\"event\":\"exception\",\"file\":\"prog.py\",\"line\":3,\n"
                       "\"frames\":[],\n"
                       "\"objects\":[],\n"
-                      "\"stdout\":\"hello\\nworld\\n\",\"truncated\":true}\n");
+                      "\"stdout\":\"hello\\nworld\\n\",\"truncated\":true,\n"
+        "\"events\":[],\n"
+        "\"memory\":{\"allocator\":\"\",\"live_blocks\":0,\"live_bytes\":0,\"by_type\":[]}}\n");
     mv_free(got);
 
     st.event = MV_EV_CALL;

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Memory events against the interpreter's own word (docs/events-format.md).
+
+    check_events.py MEMVIEW PYTHON PROGRAM.py
+
+Runs PROGRAM.py under memview (`-f trace`, and `-f state` / `-f pools` where the check
+needs them) and applies the check named after the program (check_<name> below). Every
+check compares what memview recorded with what the program itself printed or with
+CPython's own statistics. Exit status 0 pass, 1 fail, 77 skipped.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+TIMEOUT = 60
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL: " + msg)
+
+
+def run(memview, prog, fmt, extra=(), env=None):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.json")
+        cmd = [memview, "run", "-f", fmt] + list(extra) + ["-o", out, prog]
+        e = dict(os.environ)
+        e.update(env or {})
+        p = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT, env=e,
+                           cwd=os.path.dirname(prog))
+        if p.returncode != 0 or not os.path.exists(out):
+            fail("%s: exit %d, stderr %r" % (" ".join(cmd), p.returncode, p.stderr[-2000:]))
+            return None
+        with open(out, encoding="utf-8") as f:
+            return json.load(f)
+
+
+def line_of(prog, marker, exact=False):
+    with open(prog, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if (line.strip() == marker) if exact else (marker in line):
+                return n
+    raise SystemExit("no %r in %s" % (marker, prog))
+
+
+def stdout_at(trace, i):
+    return trace["stdout"].encode("utf-8")[:trace["steps"][i]["stdout"]].decode("utf-8")
+
+
+def events(trace):
+    for i, s in enumerate(trace["steps"]):
+        for e in s.get("events", []):
+            yield i, e
+
+
+def objects_by_step(trace):
+    """The state's objects at every step (replaying the trace)."""
+    objs = {}
+    for s in trace["steps"]:
+        for o in s.get("objects", []):
+            objs[o["ref"]] = o
+        for r in s.get("drops", []):
+            objs.pop(r, None)
+        yield dict(objs)
+
+
+def ref_of_local(trace, step, name):
+    frames = None
+    for s in trace["steps"][:step + 1]:
+        frames = s.get("frames", frames)
+    for f in frames:
+        for n, r in f["locals"]:
+            if n == name:
+                return r
+    return None
+
+
+def first_step_with_local(trace, name):
+    for i in range(len(trace["steps"])):
+        if ref_of_local(trace, i, name) is not None:
+            return i
+    return None
+
+
+# ---------------------------------------------------------------- the checks
+
+def check_finalize(memview, python, prog):
+    t = run(memview, prog, "trace")
+    if not t:
+        return
+    i0 = first_step_with_local(t, "obj")
+    ref = ref_of_local(t, i0, "obj")
+    frees = [(i, e) for i, e in events(t) if e["kind"] == "free" and e.get("ref") == ref]
+    if len(frees) != 1:
+        fail("expected one free event of obj (#%s), got %r" % (ref, frees))
+        return
+    i, e = frees[0]
+    if "freed" not in stdout_at(t, i) or "freed" in stdout_at(t, i - 1):
+        fail("the free of #%d is at step %d but 'freed' is printed at another step "
+             "(stdout then %r, before %r)" % (ref, i, stdout_at(t, i), stdout_at(t, i - 1)))
+    if e["cause"] != "refcount" or e.get("last") != "obj" or e["type"] != "Thing":
+        fail("free event should say refcount, last 'obj', type Thing: %r" % e)
+    allocs = [e for _, e in events(t) if e["kind"] == "alloc" and e.get("ref") == ref]
+    if len(allocs) != 1:
+        fail("expected one alloc event of obj, got %r" % allocs)
+
+
+def check_cycle_gc(memview, python, prog):
+    t = run(memview, prog, "trace")
+    if not t:
+        return
+    i_a = first_step_with_local(t, "b")
+    a, b = ref_of_local(t, i_a + 1, "a"), ref_of_local(t, i_a + 1, "b")
+    del_line = line_of(prog, "del a, b")
+    collect_line = line_of(prog, "gc.collect()", exact=True)
+    del_step = next(i for i, s in enumerate(t["steps"]) if s["line"] == del_line)
+    collect_step = next(i for i, s in enumerate(t["steps"]) if s["line"] == collect_line)
+    gcs = [(i, e) for i, e in events(t) if e["kind"] == "gc"]
+    if len(gcs) != 1:
+        fail("expected exactly one collection, got %r" % gcs)
+        return
+    gi, g = gcs[0]
+    if g["automatic"] or g["generation"] != 2:
+        fail("gc.collect() is a generation-2 collection asked for by the program: %r" % g)
+    m = re.search(r"CALLBACK (\d+) (\d+) (\d+)", t["stdout"])
+    if not m:
+        fail("the program's callback printed nothing")
+    elif (int(m.group(1)), int(m.group(2)), int(m.group(3))) != \
+            (g["generation"], g["collected"], g["uncollectable"]):
+        fail("collection %r differs from what the program's callback saw: %s" % (g, m.group(0)))
+    if sorted(g["freed"]) != sorted([a, b]):
+        fail("the collection should list #%d and #%d as freed: %r" % (a, b, g))
+    frees = {e["ref"]: (i, e) for i, e in events(t) if e["kind"] == "free" and e.get("ref")}
+    for r in (a, b):
+        if r not in frees or frees[r][0] != gi or frees[r][1]["cause"] != "gc" or \
+                frees[r][1].get("generation") != 2:
+            fail("#%d should be freed by the collection at step %d: %r" % (r, gi, frees.get(r)))
+    # unreachable from the step after `del` up to the collection step
+    for i, objs in enumerate(objects_by_step(t)):
+        s = t["steps"][i]
+        after_del = del_step < i < gi
+        for r in (a, b):
+            o = objs.get(r)
+            if after_del and (o is None or o.get("reachable", True)):
+                fail("step %d (line %d): #%d should be shown with reachable false: %r"
+                     % (i, s["line"], r, o))
+            if i <= del_step and o is not None and "reachable" in o:
+                fail("step %d: #%d is still named, yet marked unreachable" % (i, r))
+            if i >= gi and o is not None:
+                fail("step %d: #%d was freed at step %d but is still shown" % (i, r, gi))
+    # recorded at the first step after gc.collect() began: the program's own
+    # callback (traced: it is user code) or the next line
+    frames = None
+    for i, s in enumerate(t["steps"][:gi + 1]):
+        frames = s.get("frames", frames)
+        if collect_step < i < gi and len(frames) < 2:
+            fail("step %d is back in the module, yet the collection is recorded only at "
+                 "step %d" % (i, gi))
+    if gi <= collect_step:
+        fail("the collection is recorded at step %d, before gc.collect() (step %d)"
+             % (gi, collect_step))
+
+
+def check_auto_gc(memview, python, prog):
+    t = run(memview, prog, "trace")
+    if not t:
+        return
+    m = re.search(r"COLLECTIONS (\d+)", t["stdout"])
+    if not m:
+        fail("the program printed no COLLECTIONS line")
+        return
+    # memview's events up to the step where the program had counted (its print)
+    printed = next(i for i in range(len(t["steps"])) if "COLLECTIONS" in stdout_at(t, i))
+    remove_line = line_of(prog, "gc.callbacks.remove(count)")
+    start = first_step_with_local(t, "keep")
+    end = next(i for i, s in enumerate(t["steps"]) if s["line"] == remove_line and i > start)
+    gcs = [e for i, e in events(t) if e["kind"] == "gc" and start <= i <= end]
+    if len(gcs) != int(m.group(1)):
+        fail("memview recorded %d collections while the program's callback was in place, "
+             "the program counted %s" % (len(gcs), m.group(1)))
+    if not gcs or not all(g["automatic"] for g in gcs):
+        fail("the collections were automatic: %r" % gcs[:3])
+    del printed
+
+
+def check_malloc_allocator(memview, python, prog):
+    env = {"PYTHONMALLOC": "malloc"}
+    st = run(memview, prog, "state", ["--step", "last"], env)
+    if not st:
+        return
+    if st["memory"]["allocator"] != "malloc":
+        fail("allocator should be malloc: %r" % st["memory"])
+    pooled = [o for o in st["objects"] if "size_class" in o.get("block", {})]
+    if pooled:
+        fail("no object can be in a pool under malloc: %r" % pooled[:2])
+    p = run(memview, prog, "pools", ["--step", "last"], env)
+    if p and (p.get("allocator") != "malloc" or "message" not in p or "arenas" in p):
+        fail("the pool view under malloc must be a message: %r" % p)
+
+
+def check_float_reuse(memview, python, prog):
+    t = run(memview, prog, "trace")
+    if not t:
+        return
+    line = line_of(prog, "a = None; b =")
+    i = next(i for i, s in enumerate(t["steps"]) if s["line"] == line)
+    a = ref_of_local(t, i, "a")
+    b = ref_of_local(t, i + 1, "b")
+    objs = list(objects_by_step(t))
+    same_address = objs[i][a]["id"] == objs[i + 1][b]["id"]
+    ev = [e for e in t["steps"][i + 1].get("events", []) if e.get("ref") == a]
+    if same_address:
+        if len(ev) != 1 or ev[0]["cause"] != "reused" or ev[0].get("by") != b:
+            fail("b took a's address: a's free should be 'reused' by #%d: %r" % (b, ev))
+    else:
+        # the free list did not hand back a's block (a build without float free list)
+        if len(ev) != 1 or ev[0]["kind"] != "free":
+            fail("a (#%d) should be reported freed: %r" % (a, ev))
+    if str(objs[i + 1][b]["id"]) not in t["stdout"]:
+        fail("b's id differs from what the program printed")
+
+
+def check_block_sizes(memview, python, prog):
+    st = run(memview, prog, "state", ["--step", "last"])
+    if not st:
+        return
+    m = re.search(r"SIZES \[([\d, ]+)\]", st["stdout"])
+    sizes = [int(x) for x in m.group(1).split(",")]
+    objs = {o["ref"]: o for o in st["objects"]}
+    values = next(r for f in st["frames"] for l in f["locals"] if l["name"] == "values"
+                  for r in [l["ref"]])
+    for ref, size in zip(objs[values]["items"], sizes):
+        o = objs[ref]
+        if o["size"] != size:
+            fail("#%d size %d, getsizeof %d" % (ref, o["size"], size))
+        blk = o.get("block")
+        if size <= 512:
+            if not blk or blk.get("size_class") != (size + 15) // 16 * 16:
+                fail("#%d (%s, getsizeof %d) should be in a %d-byte block: %r"
+                     % (ref, o["type"], size, (size + 15) // 16 * 16, blk))
+            else:
+                pool = int(blk["pool"], 16)
+                if o["id"] - pool < 48 or o["id"] & ~16383 != pool:
+                    fail("#%d: address %#x is not in pool %s" % (ref, o["id"], blk["pool"]))
+
+
+def check_pool_totals(memview, python, prog):
+    line = line_of(prog, "# @pools")
+    p = run(memview, prog, "pools", ["--at", str(line)], {"MEMVIEW_POOLS_STATS": "1"})
+    if not p:
+        return
+    if p.get("allocator") != "pymalloc":
+        print("skipped: the interpreter's allocator is %s" % p.get("allocator"))
+        sys.exit(77)
+    stats = p.get("interpreter_stats", "")
+
+    def num(label):
+        m = re.search(r"^" + re.escape(label) + r"\s*=\s*([\d,]+)", stats, re.M)
+        return int(m.group(1).replace(",", "")) if m else None
+
+    pools = blocks = 0
+    for m in re.finditer(r"^\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", stats, re.M):
+        pools += int(m.group(3))
+        blocks += int(m.group(4))
+    unused = re.search(r"^(\d+) unused pools \* 16384 bytes", stats, re.M)
+    want = {"arenas": num("# arenas allocated current"), "pools": pools,
+            "unused_pools": int(unused.group(1)) if unused else None, "used_blocks": blocks,
+            "used_bytes": num("# bytes in allocated blocks"),
+            "free_bytes": num("# bytes in available blocks")}
+    tot = p["totals"]
+    for k, v in want.items():
+        if tot.get(k) != v:
+            fail("totals[%s] = %r, CPython says %r" % (k, tot.get(k), v))
+    waste = {"pool_headers": num("# bytes lost to pool headers"),
+             "rounding": num("# bytes lost to quantization"),
+             "alignment": num("# bytes lost to arena alignment")}
+    for k, v in waste.items():
+        if tot["waste"].get(k) != v:
+            fail("waste[%s] = %r, CPython says %r" % (k, tot["waste"].get(k), v))
+    # the per-pool picture adds up, and the named blocks are labelled
+    n = sum(len(a["pools"]) for a in p["arenas"])
+    if n != tot["pools"]:
+        fail("%d pools listed, totals say %d" % (n, tot["pools"]))
+    for a in p["arenas"]:
+        for pl in a["pools"]:
+            if pl["used"] + pl["free"] + pl["never"] != pl["blocks"] or \
+                    pl["blocks"] != (16384 - 48) // pl["size_class"]:
+                fail("pool %s does not add up: %r" % (pl["address"], pl))
+    labels = {t for a in p["arenas"] for pl in a["pools"] for _, t in pl["labels"]}
+    for name in ("keep", "text", "keep[0]", "names", "names['k']" if False else "keep[5]"):
+        if not any(name == t or t.startswith(name + ",") or (", " + name) in t
+                   for t in labels):
+            fail("no block labelled %r (labels: %r...)" % (name, sorted(labels)[:10]))
+
+
+def main(argv):
+    if len(argv) != 4:
+        print(__doc__)
+        return 2
+    memview, python, prog = argv[1], argv[2], os.path.abspath(argv[3])
+    name = os.path.splitext(os.path.basename(prog))[0]
+    check = globals().get("check_" + name)
+    if not check:
+        print("no check for %s" % name)
+        return 1
+    check(memview, python, prog)
+    if failures:
+        print("%d check(s) failed for %s" % (len(failures), prog))
+        return 1
+    print("ok %s" % name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
