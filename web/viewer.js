@@ -432,6 +432,9 @@
         }
         cache.length = 0;
         buildCheckpoints();
+        const t0 = performance.now();
+        precompute();
+        openTimings.precompute = performance.now() - t0;
     }
 
     // ---------- the page ----------
@@ -717,8 +720,30 @@
             rects.set(o.ref, { x: spareX, y: spareY, w: G.boxW, h: bh });
             spareY += bh + G.gap;
         }
+        // objects freed at this step: kept one step, greyed, where they were
+        const ghosts = [];
+        for (const [ref, ev] of freedAt(i, st, prev)) {
+            const po = prev.objs.get(ref);
+            if (compact && inlineable(po)) continue;
+            let r = null;
+            if (hasLayout) {
+                const b = prev.boxes.get(ref);
+                if (b) r = { x: b[1], y: b[2], w: b[3], h: b[4] };
+            } else {
+                const rec = (compact ? prev.place.compact : prev.place.full).pos.get(ref);
+                if (rec) r = { x: G.objX + rec.col * G.colW, y: rec.y, w: G.boxW, h: rec.h };
+            }
+            // its place, unless a box of this step (or its label row) took it
+            const hit = (q) => r && q.x < r.x + r.w && r.x < q.x + q.w && q.y < r.y + r.h + 4 && r.y - 14 < q.y + q.h;
+            if (!r || Array.from(rects.values()).some(hit) || ghosts.some((g) => hit(g.r))) {
+                r = { x: spareX, y: spareY + 14, w: G.boxW, h: G.head + 4 };
+                spareY += G.head + 4 + G.gap + 14;
+            }
+            ghosts.push({ ref, o: po, r, ev });
+        }
         for (const r of rects.values()) { W = Math.max(W, r.x + r.w + 20); H = Math.max(H, r.y + r.h + 20); }
         for (const r of frameRects) { W = Math.max(W, r.x + r.w + 20); H = Math.max(H, r.y + r.h + 20); }
+        for (const g of ghosts) { W = Math.max(W, g.r.x + g.r.w + 20); H = Math.max(H, g.r.y + g.r.h + 20); }
 
         const svg = s('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'group',
                                'aria-label': 'Memory diagram of step ' + i });
@@ -804,7 +829,7 @@
             const o = objs.get(ref);
             const r = rects.get(ref);
             const cls = 'ob' + (o.immortal ? ' immortal' : '') + (fresh.has(ref) ? ' fresh' : '') +
-                (changed.has(ref) ? ' changed' : '');
+                (changed.has(ref) ? ' changed' : '') + (o.reachable === false ? ' unreachable' : '');
             const g = s('g', { class: cls, tabindex: 0, 'data-ref': ref, role: 'button',
                                'aria-label': describe(o, st) });
             g.appendChild(s('rect', { x: r.x - 3, y: r.y - 3, width: r.w + 6, height: r.h + 6, rx: 6, class: 'ring' }));
@@ -862,11 +887,35 @@
                 }
                 if (o.hidden) text(r.x + 8, '… ' + o.hidden + ' more not recorded', 'sub');
             }
+            if (o.reachable === false)
+                g.appendChild(s('text', { x: r.x, y: r.y - 4, class: 'tag-unreach' }, 'unreachable — waiting for the collector'));
+            g.addEventListener('click', () => chooseRefcount(ref));
+            g.addEventListener('keydown', (ev) => {
+                if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); chooseRefcount(ref); }
+            });
             g.addEventListener('mouseenter', () => { hover = ref; highlight(); });
             g.addEventListener('mouseleave', () => { if (hover === ref) hover = null; highlight(); });
             g.addEventListener('focus', () => { focusRef = ref; highlight(); });
-            g.addEventListener('blur', () => { if (focusRef === ref) focusRef = null; highlight(); });
+            g.addEventListener('blur', (ev) => {
+                // moving to the details' buttons keeps the object chosen
+                if (ev.relatedTarget && ui.details.contains(ev.relatedTarget)) return;
+                if (focusRef === ref) focusRef = null;
+                highlight();
+            });
             boxEls.set(ref, g);
+            gObjs.appendChild(g);
+        }
+
+        for (const gh of ghosts) {
+            const r = gh.r, why = freedText(gh.ev);
+            const g = s('g', { class: 'ob freed', 'data-freed': gh.ref, role: 'img',
+                               'aria-label': objLabel(gh.o) + ' ' + why });
+            g.appendChild(s('rect', { x: r.x, y: r.y, width: r.w, height: r.h, rx: 4, class: 'box' }));
+            const mc = maxChars(r.w - 12);
+            g.appendChild(tx({ x: r.x + 7, y: r.y + 15, class: 'head' }, shortType(gh.o) + ' #' + gh.ref, mc));
+            g.appendChild(tx({ x: r.x + 7, y: r.y + 30, class: 'sub' }, why, mc));
+            g.appendChild(s('path', { d: 'M' + (r.x + 4) + ' ' + (r.y + 4) + 'L' + (r.x + r.w - 4) + ' ' + (r.y + r.h - 4), class: 'strike' }));
+            g.appendChild(s('text', { x: r.x, y: r.y - 4, class: 'tag-freed' }, why));
             gObjs.appendChild(g);
         }
 
@@ -919,6 +968,11 @@
     function highlight() {
         const ref = hover !== null ? hover : focusRef;
         for (const g of ui.diagram.querySelectorAll('.hl')) g.classList.remove('hl');
+        for (const g of document.querySelectorAll('#charts .hl')) g.classList.remove('hl');
+        if (ref !== null) {
+            for (const g of addrBars.get(ref) || []) g.classList.add('hl');
+            for (const g of document.querySelectorAll('#pools rect.blk-obj[data-ref="' + ref + '"]')) g.classList.add('hl');
+        }
         for (const p of ui.diagram.querySelectorAll('path.arrow[marker-end="url(#mv-head-hl)"]'))
             p.setAttribute('marker-end', 'url(#mv-head)');
         const d = ui.details;
@@ -953,6 +1007,23 @@
             shown.join('; ') + (refs.length > shown.length ? '; and ' + (refs.length - shown.length) + ' more' : '') + '.'));
         if (o.refcount !== null && !o.immortal && o.refcount > refs.length)
             d.appendChild(document.createTextNode(' Its refcount (' + o.refcount + ') also counts references held outside this picture (by the interpreter, or objects not shown).'));
+        if (o.reachable === false)
+            d.appendChild(document.createTextNode(' Unreachable: no name of the program reaches it any more, but it is still in memory, waiting for the cycle collector.'));
+        const bt = blockText(o);
+        if (bt) {
+            d.appendChild(h('br'));
+            d.appendChild(document.createTextNode('Memory: ' + bt + '.'));
+        }
+        if (ui.charts && !o.immortal && o.refcount !== null) {
+            const b = h('button', 'chart-rc', 'Chart its refcount');
+            b.type = 'button';
+            b.addEventListener('click', () => {
+                chooseRefcount(ref);
+                ui['panel-rc'].scrollIntoView({ block: 'nearest' });
+            });
+            d.appendChild(document.createTextNode(' '));
+            d.appendChild(b);
+        }
     }
 
     // ---------- narration ----------
@@ -1141,10 +1212,12 @@
                 if (!now.has(l[0])) {
                     const o = prev.objs.get(l[1]);
                     mentioned.add(l[1]);
+                    const now1 = st.objs.get(l[1]);
                     story.say('The name ', code(safe(l[0])), where + ' is gone' +
-                              (st.objs.has(l[1]) ? '; ' : ''), st.objs.has(l[1]) ? obj(o, l[1]) : '',
-                              st.objs.has(l[1]) ? ' is still reachable' + rcChange(o, st.objs.get(l[1])) + '.'
-                                                : ', and nothing in the picture refers to ' + (o ? objLabel(o) : '#' + l[1]) + ' any more.');
+                              (now1 ? '; ' : ''), now1 ? obj(o, l[1]) : '',
+                              !now1 ? ', and nothing in the picture refers to ' + (o ? objLabel(o) : '#' + l[1]) + ' any more.'
+                                  : now1.reachable === false ? ' is no longer reachable from any name, but it is still in memory' + rcChange(o, now1) + '.'
+                                      : ' is still reachable' + rcChange(o, now1) + '.');
                 }
         }
 
@@ -1204,7 +1277,8 @@
 
         // objects that left the picture, not mentioned yet
         if (d.drops) {
-            const gone = d.drops.filter((r) => !mentioned.has(r)).map((r) => prev.objs.get(r)).filter(Boolean)
+            const freedNow = new Set((Array.isArray(d.events) ? d.events : []).filter((e) => e && e.kind === 'free').map((e) => e.ref));
+            const gone = d.drops.filter((r) => !mentioned.has(r) && !freedNow.has(r)).map((r) => prev.objs.get(r)).filter(Boolean)
                 .filter((o) => !o.immortal);
             if (gone.length) {
                 const parts = ['Nothing in the picture refers to '];
@@ -1261,6 +1335,7 @@
                 else if (part.obj !== undefined) into.appendChild(h('span', 'obj', part.obj));
             }
         };
+        const events = memoryEvents(i, st, prev);
         const [head, ...rest] = story.lines;
         if (head) {
             const p = h('p');
@@ -1276,6 +1351,830 @@
             }
             box.appendChild(ul);
         }
+        if (events.length) {
+            box.appendChild(h('p', 'ev-head', 'Memory at this step:'));
+            const ul = h('ul', 'events');
+            for (const [glyph, kind, ...parts] of events.slice(0, 12)) {
+                const li = h('li', 'ev ev-' + kind);
+                li.appendChild(h('span', 'ev-glyph', glyph)).setAttribute('aria-hidden', 'true');
+                render(parts, li);
+                ul.appendChild(li);
+            }
+            if (events.length > 12) ul.appendChild(h('li', 'muted', '… and ' + (events.length - 12) + ' more events.'));
+            box.appendChild(ul);
+        }
+    }
+
+    // ---------- memory events, charts and pools (docs/charts.md) ----------
+    //
+    // The series of every chart are computed once per trace (precompute(),
+    // one pass over the steps' deltas, sampled to at most MAX_SAMPLES points);
+    // a step only moves the charts' markers and rewrites their readouts. The
+    // refcount series of the chosen object is one more pass, made when it is
+    // chosen. Everything the program named (types, names) is shown as text.
+
+    const TOP_TYPES = 8;          // series of their own; the rest is "other"
+    const MAX_SAMPLES = 1000;     // points of a series, whatever the number of steps
+    const MAX_LIVES = 3000;       // lifetimes drawn in the address chart (longest first)
+    const MAX_POOLS = 12;         // pools drawn in the pool panel
+    const POOL_SIZE = 16384, POOL_OVERHEAD = 48;
+    // Okabe-Ito colours (told apart by colour-blind readers), each with its
+    // own fill pattern, so a series is never told by colour alone
+    const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#8c6bb1'];
+    const OTHER_COLOUR = '#9a9a9a';
+    const PATTERNS = ['', 'M0 8 L8 0', 'dots', 'M0 4 H8', 'M0 8 L8 0 M0 0 L8 8', 'M4 0 V8', 'M0 0 L8 8', 'M0 4 H8 M4 0 V8'];
+
+    let MEM = null;           // {source, types, colours, samples, cnt, byt, maxCnt, maxByt}
+    let LIVES = [];           // [{ref, type, addr, from, to, names, imm, unreach, end}]
+    let lastLife = new Map(); // ref -> its most recent lifetime
+    let memFrom = null;       // Int32Array: last step <= i that has "memory"
+    let gcSteps = [];
+    let hasBlocks = false, hasEvents = false;
+    let typeColour = new Map();   // type name -> palette index (TOP_TYPES = other)
+    let rcRef = null, rcSeries = null;
+    const charts = {};        // chart name -> {svg, marker, x(step)}
+
+    function fmtBytes(b) {
+        if (b < 10240) return Math.round(b).toLocaleString('en') + ' B';
+        if (b < 10 * 1048576) return (b / 1024).toFixed(1) + ' KiB';
+        return (b / 1048576).toFixed(1) + ' MiB';
+    }
+
+    function fmtNum(n) { return Math.round(n).toLocaleString('en'); }
+
+    // about n round tick values from 0 to max
+    function ticks(max, n, integer) {
+        if (!(max > 0)) return [0];
+        const raw = max / n, p = Math.pow(10, Math.floor(Math.log10(raw)));
+        let stp = [1, 2, 5, 10].map((m) => m * p).find((v) => v >= raw) || raw;
+        if (integer) stp = Math.max(1, Math.round(stp));
+        const out = [];
+        for (let v = 0; ; v += stp) {
+            out.push(v);
+            if (v >= max - 1e-9 * stp) break;
+        }
+        return out;
+    }
+
+    function precompute() {
+        MEM = null; LIVES = []; lastLife = new Map(); gcSteps = []; hasBlocks = false; hasEvents = false;
+        rcRef = null; rcSeries = null; typeColour = new Map();
+        memFrom = new Int32Array(N);
+        let useAlloc = false;
+        for (let i = 0; i < N && !useAlloc; i++) {
+            const m = steps[i].memory;
+            if (m && Array.isArray(m.by_type)) useAlloc = true;
+        }
+        const S = Math.min(N, MAX_SAMPLES);
+        const samples = new Int32Array(S);
+        for (let k = 0; k < S; k++) samples[k] = S === N ? k : Math.round(k * (N - 1) / (S - 1));
+        const tIdx = new Map(), tNames = [];
+        const ti = (t) => {
+            let k = tIdx.get(t);
+            if (k === undefined) { k = tNames.length; tIdx.set(t, k); tNames.push(t); }
+            return k;
+        };
+        const cnt = [], byt = [];     // picture mode: running totals per type index
+        let totalB = 0;
+        const add = (t, size, sign) => {
+            const k = ti(t);
+            cnt[k] = (cnt[k] || 0) + sign;
+            byt[k] = (byt[k] || 0) + sign * (Number(size) || 0);
+            totalB += sign * (Number(size) || 0);
+        };
+        const snaps = [];             // per sample: [type index, count, bytes, ...]
+        const live = new Map();       // ref -> open lifetime
+        let lastMem = -1, k = 0, best = -1;
+        for (let i = 0; i < N; i++) {
+            const d = steps[i];
+            if (d.memory && Array.isArray(d.memory.by_type)) lastMem = i;
+            memFrom[i] = lastMem;
+            if (Array.isArray(d.events) && d.events.length) {
+                hasEvents = true;
+                if (d.events.some((e) => e && e.kind === 'gc')) gcSteps.push(i);
+            }
+            if (d.objects)
+                for (const o of d.objects) {
+                    if (o.block) hasBlocks = true;
+                    let L = live.get(o.ref);
+                    if (!L) {
+                        L = { ref: o.ref, type: String(o.type), addr: Number(o.id), from: i, to: N - 1, names: [],
+                              imm: !!o.immortal || o.refcount === null, unreach: -1, end: null, size: o.size };
+                        live.set(o.ref, L);
+                        lastLife.set(o.ref, L);
+                        LIVES.push(L);
+                        add(L.type, o.size, 1);
+                    } else if (L.size !== o.size || L.type !== String(o.type)) {
+                        add(L.type, L.size, -1);
+                        L.type = String(o.type);
+                        L.size = o.size;
+                        add(L.type, L.size, 1);
+                    }
+                    if (o.reachable === false) { if (L.unreach < 0) L.unreach = i; }
+                    else L.unreach = -1;
+                }
+            if (d.drops)
+                for (const r of d.drops) {
+                    const L = live.get(r);
+                    if (!L) continue;
+                    L.to = i - 1;
+                    live.delete(r);
+                    add(L.type, L.size, -1);
+                }
+            if (d.frames)
+                for (const f of d.frames)
+                    for (const l of f.locals) {
+                        const L = live.get(l[1]);
+                        if (L && L.names.length < 3 && !L.names.includes(l[0])) L.names.push(l[0]);
+                    }
+            if (Array.isArray(d.events))
+                for (const e of d.events)
+                    if (e && e.kind === 'free' && e.ref !== undefined) {
+                        const L = lastLife.get(e.ref);
+                        if (L) L.end = e;
+                    }
+            // each bucket of steps [samples[k], samples[k + 1]) shows its step
+            // with the most bytes, so that a short peak is not lost
+            if (k + 1 < S && samples[k + 1] <= i) { k++; best = -1; }
+            const m = useAlloc && lastMem >= 0 ? steps[lastMem].memory : null;
+            const total = !useAlloc ? totalB : m ? (m.live_bytes !== undefined ? Number(m.live_bytes)
+                : m.by_type.reduce((a, e) => a + (Array.isArray(e) ? Number(e[2]) || 0 : 0), 0)) : 0;
+            if (total > best) {
+                best = total;
+                const snap = [];
+                if (m) {
+                    for (const e of m.by_type) if (Array.isArray(e)) snap.push(ti(String(e[0])), Number(e[1]) || 0, Number(e[2]) || 0);
+                } else if (!useAlloc) {
+                    for (let t = 0; t < cnt.length; t++) if (cnt[t]) snap.push(t, cnt[t], byt[t]);
+                }
+                snaps[k] = snap;
+            }
+        }
+        // the biggest types (by peak bytes, then peak count) get series of their own
+        const peakB = new Float64Array(tNames.length), peakC = new Float64Array(tNames.length);
+        for (const sn of snaps)
+            for (let j = 0; j < sn.length; j += 3) {
+                peakC[sn[j]] = Math.max(peakC[sn[j]], sn[j + 1]);
+                peakB[sn[j]] = Math.max(peakB[sn[j]], sn[j + 2]);
+            }
+        const order = tNames.map((_, t) => t).filter((t) => peakC[t] > 0 || peakB[t] > 0)
+            .sort((a, b) => peakB[b] - peakB[a] || peakC[b] - peakC[a] || (tNames[a] < tNames[b] ? -1 : 1));
+        const own = order.length <= TOP_TYPES + 1 ? order : order.slice(0, TOP_TYPES);
+        const other = order.length > own.length;
+        const series = own.length + (other ? 1 : 0);
+        const slot = new Int32Array(tNames.length).fill(own.length);
+        own.forEach((t, j) => { slot[t] = j; typeColour.set(tNames[t], j); });
+        const sc = [], sb = [];
+        for (let j = 0; j < series; j++) { sc.push(new Float64Array(S)); sb.push(new Float64Array(S)); }
+        let maxC = 0, maxB = 0;
+        snaps.forEach((sn, s) => {
+            let tc = 0, tb = 0;
+            for (let j = 0; j < sn.length; j += 3) {
+                const q = slot[sn[j]];
+                if (q >= series) continue;
+                sc[q][s] += sn[j + 1];
+                sb[q][s] += sn[j + 2];
+                tc += sn[j + 1];
+                tb += sn[j + 2];
+            }
+            maxC = Math.max(maxC, tc);
+            maxB = Math.max(maxB, tb);
+        });
+        MEM = { source: useAlloc ? 'allocator' : 'picture', types: own.map((t) => tNames[t]), other,
+                samples, cnt: sc, byt: sb, maxCnt: maxC, maxByt: maxB };
+    }
+
+    function colourIndex(type) {
+        const k = typeColour.get(type);
+        return k === undefined ? TOP_TYPES : k;
+    }
+    function colourOf(k) { return k >= PALETTE.length ? OTHER_COLOUR : PALETTE[k]; }
+
+    // the shared <defs>: one fill pattern per series
+    function patternDefs() {
+        const svg = s('svg', { width: 0, height: 0, class: 'mv-defs', 'aria-hidden': 'true', focusable: 'false' });
+        const defs = s('defs');
+        for (let k = 0; k <= TOP_TYPES; k++) {
+            const p = s('pattern', { id: 'mvp-' + k, patternUnits: 'userSpaceOnUse', width: 8, height: 8 });
+            p.appendChild(s('rect', { width: 8, height: 8, fill: colourOf(k) }));
+            const shape = k === TOP_TYPES ? 'dots' : PATTERNS[k];
+            if (shape === 'dots') p.appendChild(s('circle', { cx: 4, cy: 4, r: 1.4, class: 'pat' }));
+            else if (shape) p.appendChild(s('path', { d: shape, class: 'pat' }));
+            defs.appendChild(p);
+        }
+        svg.appendChild(defs);
+        return svg;
+    }
+
+    function swatch(k) {
+        const sv = s('svg', { width: 16, height: 12, class: 'swatch', 'aria-hidden': 'true' });
+        sv.appendChild(s('rect', { x: 0.5, y: 0.5, width: 15, height: 11, fill: 'url(#mvp-' + k + ')', class: 'sw' }));
+        return sv;
+    }
+
+    // an x scale over steps [a, b + 1): step i is the band [x(i), x(i + 1))
+    function xScale(a, b, left, width) {
+        const span = Math.max(1, b + 1 - a);
+        return (i) => left + (i - a) * width / span;
+    }
+
+    function xAxis(g, x, a, b, y, left, width) {
+        g.appendChild(s('path', { d: 'M' + left + ' ' + y + ' h' + width, class: 'axis' }));
+        const span = b - a;
+        const tv = ticks(span, Math.max(2, Math.floor(width / 90)), true);
+        for (const v of tv) {
+            const i = a + v, xi = x(i + 0.5);
+            g.appendChild(s('path', { d: 'M' + xi + ' ' + y + ' v4', class: 'axis' }));
+            g.appendChild(s('text', { x: xi, y: y + 15, 'text-anchor': 'middle', class: 'tick' }, String(i)));
+        }
+    }
+
+    function nowMarker(g, top, bottom) {
+        const m = s('g', { class: 'now', 'aria-hidden': 'true' });
+        m.appendChild(s('path', { d: 'M0 ' + top + ' V' + bottom }));
+        m.appendChild(s('text', { x: 3, y: top - 3, class: 'now-label' }, ''));
+        g.appendChild(m);
+        return m;
+    }
+
+    function moveMarker(c, i, label) {
+        if (!c || !c.marker) return;
+        const inside = i >= c.a && i <= c.b;
+        c.marker.style.display = inside ? '' : 'none';
+        if (!inside) return;
+        const xi = c.x(i + 0.5);
+        c.marker.setAttribute('transform', 'translate(' + xi.toFixed(1) + ' 0)');
+        const t = c.marker.lastChild;
+        t.textContent = label;
+        const right = xi > c.left + c.width * 0.75;
+        t.setAttribute('text-anchor', right ? 'end' : 'start');
+        t.setAttribute('x', right ? -3 : 3);
+    }
+
+    // clicking a chart goes to the step under the pointer
+    function clickToStep(svg, c) {
+        svg.addEventListener('click', (ev) => {
+            const r = svg.getBoundingClientRect();
+            const vx = (ev.clientX - r.left) * (c.W / r.width);
+            if (vx < c.left || vx > c.left + c.width) return;
+            const i = Math.floor(c.a + (vx - c.left) * (c.b + 1 - c.a) / c.width);
+            show(Math.max(c.a, Math.min(c.b, i)));
+        });
+    }
+
+    // ---- live objects and bytes, stacked by type ----
+
+    function drawMemChart() {
+        const box = ui['chart-mem'];
+        box.textContent = '';
+        const legend = ui['mem-legend'];
+        legend.textContent = '';
+        ui['mem-source'].textContent = MEM.source === 'allocator'
+            ? 'All of the program\'s live objects, as the allocator counts them, stacked by type.'
+            : 'Objects in the picture (reachable from the program\'s names), stacked by type: this trace has no allocator totals.';
+        if (!MEM.samples.length) return;
+        const W = 640, left = 64, width = W - left - 14, ph = 104, gap = 34, top = 22;
+        const H = top + 2 * ph + gap + 26;
+        const x = xScale(0, N - 1, left, width);
+        const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, class: 'chart', role: 'img',
+                               'aria-label': 'Live objects (top) and live bytes (bottom) over ' + N + ' steps, stacked by type' });
+        const S = MEM.samples.length;
+        const series = MEM.cnt.length;
+        const panel = (data, max, y0, title, fmt, unit) => {
+            const g = s('g', { class: 'panel' });
+            const tv = ticks(max / unit, 3, true).map((v) => v * unit);
+            const ymax = tv[tv.length - 1] || 1;
+            const y = (v) => y0 + ph - v * ph / ymax;
+            for (const v of tv) {
+                g.appendChild(s('path', { d: 'M' + left + ' ' + y(v) + ' h' + width, class: v ? 'grid' : 'axis' }));
+                g.appendChild(s('text', { x: left - 5, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(v)));
+            }
+            g.appendChild(s('text', { x: left, y: y0 - 6, class: 'ptitle' }, title));
+            const base = new Float64Array(S);
+            for (let q = 0; q < series; q++) {
+                let up = '', down = '';
+                for (let k = 0; k < S; k++) {
+                    const a = MEM.samples[k], b = k + 1 < S ? MEM.samples[k + 1] : N;
+                    const yt = y(base[k] + data[q][k]).toFixed(1), yb = y(base[k]).toFixed(1);
+                    up += (k ? 'L' : 'M') + x(a).toFixed(1) + ' ' + yt + 'L' + x(b).toFixed(1) + ' ' + yt;
+                    down = 'L' + x(b).toFixed(1) + ' ' + yb + 'L' + x(a).toFixed(1) + ' ' + yb + down;
+                    base[k] += data[q][k];
+                }
+                const k = q < MEM.types.length ? q : TOP_TYPES;
+                g.appendChild(s('path', { d: up + down + 'Z', fill: 'url(#mvp-' + k + ')', class: 'area' }));
+            }
+            svg.appendChild(g);
+        };
+        panel(MEM.cnt, MEM.maxCnt, top + 10, 'live objects', (v) => fmtNum(v), 1);
+        // byte ticks are round in the unit they are written in
+        const unit = MEM.maxByt >= 10 * 1048576 ? 1048576 : MEM.maxByt >= 10240 ? 1024 : 1;
+        panel(MEM.byt, MEM.maxByt, top + 10 + ph + gap, 'live bytes',
+              (v) => (unit === 1 ? fmtBytes(v) : fmtNum(v / unit) + (unit === 1024 ? ' KiB' : ' MiB')), unit);
+        const g = s('g');
+        xAxis(g, x, 0, N - 1, top + 10 + 2 * ph + gap, left, width);
+        // collections: a dashed line through both panels, labelled "gc"
+        if (gcSteps.length && gcSteps.length <= 60)
+            for (const i of gcSteps) {
+                g.appendChild(s('path', { d: 'M' + x(i + 0.5) + ' ' + (top + 10) + ' V' + (top + 10 + 2 * ph + gap), class: 'gcline' }));
+                g.appendChild(s('text', { x: x(i + 0.5), y: top + 10 + 2 * ph + gap - 4, 'text-anchor': 'middle', class: 'gclabel' }, 'gc'));
+            }
+        svg.appendChild(g);
+        const c = { a: 0, b: N - 1, x, left, width, W };
+        c.marker = nowMarker(svg, top + 10, top + 10 + 2 * ph + gap);
+        clickToStep(svg, c);
+        charts.mem = c;
+        box.appendChild(svg);
+        const names = MEM.types.slice();
+        if (MEM.other) names.push('other types');
+        names.forEach((t, q) => {
+            const li = h('li');
+            li.appendChild(swatch(q < MEM.types.length ? q : TOP_TYPES));
+            li.appendChild(document.createTextNode(q < MEM.types.length ? safe(t) : t));
+            legend.appendChild(li);
+        });
+        if (gcSteps.length) {
+            const li = h('li', 'gc-key');
+            li.appendChild(h('span', 'gc-sw', 'gc'));
+            li.appendChild(document.createTextNode('a collection (dashed line)'));
+            legend.appendChild(li);
+        }
+    }
+
+    // what the memory chart says at step i, as text
+    function memReadout(i, st) {
+        let rows = [];
+        let total = 0, bytes = 0;
+        if (MEM.source === 'allocator') {
+            const k = memFrom[i];
+            const m = k >= 0 ? steps[k].memory : null;
+            if (!m) return 'Step ' + i + ': no allocator totals yet.';
+            for (const e of m.by_type) if (Array.isArray(e)) rows.push([String(e[0]), Number(e[1]) || 0, Number(e[2]) || 0]);
+            total = m.live_blocks !== undefined ? Number(m.live_blocks) : rows.reduce((a, r) => a + r[1], 0);
+            bytes = m.live_bytes !== undefined ? Number(m.live_bytes) : rows.reduce((a, r) => a + r[2], 0);
+        } else {
+            const by = new Map();
+            for (const o of st.objs.values()) {
+                const r = by.get(o.type) || [String(o.type), 0, 0];
+                r[1]++;
+                r[2] += Number(o.size) || 0;
+                by.set(o.type, r);
+                total++;
+                bytes += Number(o.size) || 0;
+            }
+            rows = Array.from(by.values());
+        }
+        rows.sort((a, b) => b[2] - a[2] || b[1] - a[1]);
+        const what = MEM.source === 'allocator' ? ' live blocks, ' : ' objects in the picture, ';
+        return 'Step ' + i + ': ' + fmtNum(total) + what + fmtBytes(bytes) +
+            (rows.length ? ' — ' + rows.slice(0, 5).map((r) => safe(r[0]) + ' ' + fmtNum(r[1]) + ' (' + fmtBytes(r[2]) + ')').join(' · ') +
+             (rows.length > 5 ? ' · and ' + (rows.length - 5) + ' more types' : '') : '') + '.';
+    }
+
+    // ---- the reference count of one object ----
+
+    function refcountSeries(ref) {
+        let rc = null, present = false, a = -1, b = -1, immortal = false, type = '?';
+        const vals = new Float64Array(N).fill(NaN);
+        for (let i = 0; i < N; i++) {
+            const d = steps[i];
+            if (d.objects)
+                for (const o of d.objects)
+                    if (o.ref === ref) {
+                        present = true;
+                        rc = o.refcount;
+                        type = String(o.type);
+                        if (o.immortal || o.refcount === null) immortal = true;
+                    }
+            if (d.refcounts)
+                for (const x of d.refcounts) if (x[0] === ref) rc = x[1];
+            if (d.drops && d.drops.includes(ref)) present = false;
+            if (present && rc !== null) {
+                vals[i] = rc;
+                if (a < 0) a = i;
+                b = i;
+            }
+        }
+        return { ref, vals, a, b, immortal, type };
+    }
+
+    function chooseRefcount(ref) {
+        rcRef = ref;
+        rcSeries = refcountSeries(ref);
+        ui['panel-rc'].open = true;
+        drawRcChart();
+        updateCharts(cur, stateAt(cur));
+    }
+
+    function drawRcChart() {
+        const box = ui['chart-rc'];
+        box.textContent = '';
+        charts.rc = null;
+        const R = rcSeries;
+        if (!R) {
+            box.appendChild(h('p', 'muted', 'Choose an object: click its box in the diagram, or focus it and use "Chart its refcount" below the diagram.'));
+            return;
+        }
+        const name = safe(R.type) + ' #' + R.ref;
+        if (R.immortal || R.a < 0) {
+            box.appendChild(h('p', 'muted', name + (R.immortal ? ' is immortal: CPython does not count its references, so there is nothing to chart.'
+                                                              : ' has no recorded reference count.')));
+            return;
+        }
+        const W = 640, left = 48, width = W - left - 14, ph = 120, top = 32, H = top + ph + 30;
+        const a = R.a, b = R.b;
+        let max = 0;
+        for (let i = a; i <= b; i++) if (R.vals[i] > max) max = R.vals[i];
+        const tv = ticks(Math.max(1, max), 4, true), ymax = tv[tv.length - 1] || 1;
+        const x = xScale(a, b, left, width), y = (v) => top + ph - v * ph / ymax;
+        const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, class: 'chart', role: 'img',
+                               'aria-label': 'Reference count of ' + name + ' from step ' + a + ' to step ' + b });
+        for (const v of tv) {
+            svg.appendChild(s('path', { d: 'M' + left + ' ' + y(v) + ' h' + width, class: v ? 'grid' : 'axis' }));
+            svg.appendChild(s('text', { x: left - 5, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmtNum(v)));
+        }
+        svg.appendChild(s('text', { x: left, y: 12, class: 'ptitle' }, 'refcount of ' + name + ', steps ' + a + '–' + b));
+        let d = '';
+        const span = b + 1 - a;
+        if (span <= 2 * width) {
+            let open = false;
+            for (let i = a; i <= b; i++) {
+                const v = R.vals[i];
+                if (Number.isNaN(v)) { open = false; continue; }
+                const yy = y(v).toFixed(1);
+                d += (open ? 'L' : 'M') + x(i).toFixed(1) + ' ' + yy + 'L' + x(i + 1).toFixed(1) + ' ' + yy;
+                open = true;
+            }
+        } else {
+            // more steps than pixels: each pixel column shows its lowest and highest count
+            const cols = Math.ceil(width);
+            for (let c = 0; c < cols; c++) {
+                const i0 = a + Math.floor(c * span / cols), i1 = a + Math.floor((c + 1) * span / cols);
+                let lo = Infinity, hi = -Infinity;
+                for (let i = i0; i < Math.max(i1, i0 + 1); i++) {
+                    const v = R.vals[i];
+                    if (!Number.isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+                }
+                if (hi >= lo) d += 'M' + (left + c + 0.5) + ' ' + y(lo).toFixed(1) + 'V' + (y(hi) - 1).toFixed(1);
+            }
+        }
+        svg.appendChild(s('path', { d, class: 'rcline' }));
+        const g = s('g');
+        xAxis(g, x, a, b, top + ph, left, width);
+        svg.appendChild(g);
+        const c = { a, b, x, left, width, W };
+        c.marker = nowMarker(svg, top, top + ph);
+        clickToStep(svg, c);
+        charts.rc = c;
+        box.appendChild(svg);
+    }
+
+    // ---- where objects sit in the address space ----
+
+    function drawAddrChart() {
+        const box = ui['chart-addr'];
+        box.textContent = '';
+        charts.addr = null;
+        addrBars = new Map();
+        let lives = LIVES.filter((L) => Number.isFinite(L.addr) && L.to >= L.from);
+        if (!lives.length) {
+            box.appendChild(h('p', 'muted', 'No objects were recorded.'));
+            return;
+        }
+        let dropped = 0;
+        if (lives.length > MAX_LIVES) {
+            dropped = lives.length - MAX_LIVES;
+            lives = lives.slice().sort((p, q) => (q.to - q.from) - (p.to - p.from) || p.from - q.from).slice(0, MAX_LIVES);
+        }
+        const addrs = Array.from(new Set(lives.map((L) => L.addr))).sort((p, q) => p - q);
+        const rank = new Map(addrs.map((v, k) => [v, k]));
+        const W = 640, left = 112, width = W - left - 14, top = 18;
+        const ph = Math.max(140, Math.min(420, addrs.length * 18));
+        const H = top + ph + 30;
+        const rowH = ph / addrs.length;
+        const bar = Math.max(1.5, Math.min(8, rowH * 0.6));
+        const x = xScale(0, N - 1, left, width);
+        const y = (addr) => top + ph - (rank.get(addr) + 0.5) * rowH;
+        const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, class: 'chart addr', role: 'img',
+                               'aria-label': 'Addresses of ' + lives.length + ' objects over the steps: one bar per object, from the step it appeared to the step it left' });
+        // regions: addresses more than 1 MiB apart are drawn as separate bands
+        const labels = [];
+        addrs.forEach((v, k) => {
+            const gapBelow = k > 0 && v - addrs[k - 1] > 1048576;
+            if (gapBelow) {
+                const yy = top + ph - k * rowH;
+                svg.appendChild(s('path', { d: 'M' + left + ' ' + yy + ' h' + width, class: 'region' }));
+            }
+            const first = k === 0 || gapBelow, last = k === addrs.length - 1 || addrs[k + 1] - v > 1048576;
+            if (rowH >= 12 || first || last) labels.push([y(v), hex(v)]);
+        });
+        let lastY = Infinity;
+        for (const [yy, t] of labels) {
+            if (lastY - yy < 11) continue;
+            svg.appendChild(s('text', { x: left - 5, y: yy + 4, 'text-anchor': 'end', class: 'tick mono' }, t));
+            lastY = yy;
+        }
+        const placed = [];   // label boxes [x0, x1, y0, y1]
+        const free = (bx) => !placed.some((p) => bx[0] < p[1] && p[0] < bx[1] && bx[2] < p[3] && p[2] < bx[3]);
+        const gBars = s('g'), gLabels = s('g', { class: 'blabels' });
+        for (const L of lives) {
+            const x0 = x(L.from), x1 = x(L.to + 1), yy = y(L.addr);
+            const k = colourIndex(L.type);
+            const unreachFrom = L.unreach >= 0 ? L.unreach : L.to + 1;
+            const cls = 'bar' + (L.imm ? ' imm' : '');
+            const g = s('g', { class: cls, 'data-ref': L.ref });
+            const tip = safe(L.type) + ' #' + L.ref + ' at ' + hex(L.addr) + ', steps ' + L.from + '–' + L.to +
+                (L.names.length ? ', names ' + L.names.map((n) => safe(n)).join(', ') : '') +
+                (L.unreach >= 0 ? ', unreachable from step ' + L.unreach : '') + (L.end ? ', ' + freedText(L.end) : '');
+            g.appendChild(s('title', null, tip));
+            g.appendChild(s('rect', { x: x0.toFixed(1), y: (yy - bar / 2).toFixed(1), width: Math.max(1.5, x(unreachFrom) - x0).toFixed(1),
+                                      height: bar.toFixed(1), fill: colourOf(k) }));
+            if (L.unreach >= 0)
+                g.appendChild(s('rect', { x: x(unreachFrom).toFixed(1), y: (yy - bar / 2).toFixed(1),
+                                          width: Math.max(1.5, x1 - x(unreachFrom)).toFixed(1), height: bar.toFixed(1), class: 'unreach-bar' }));
+            if (L.end && rowH >= 6)
+                g.appendChild(s('text', { x: (x1 + 2).toFixed(1), y: (yy + 3.5).toFixed(1), class: 'endmark' }, '✕'));
+            gBars.appendChild(g);
+            let a = addrBars.get(L.ref);
+            if (!a) addrBars.set(L.ref, (a = []));
+            a.push(g);
+            g.addEventListener('click', (ev) => { ev.stopPropagation(); chooseRefcount(L.ref); });
+            // a label for named objects where it does not cover another one
+            if (L.names.length && placed.length < 60) {
+                const t = L.names.map((n) => safe(n)).join(', ') + ' · ' + safe(L.type) + ' #' + L.ref;
+                const tw = Math.min(t.length, 40) * 6.2;
+                const lx = Math.min(x0 + 2, left + width - tw), ly = yy - bar / 2 - 2;
+                const bx = [lx, lx + tw, ly - 9, ly + 1];
+                if (ly - 9 > top - 14 && free(bx)) {
+                    placed.push(bx);
+                    gLabels.appendChild(tx({ x: lx.toFixed(1), y: ly.toFixed(1), class: 'blabel' }, t, 40));
+                }
+            }
+        }
+        svg.appendChild(gBars);
+        svg.appendChild(gLabels);
+        const g = s('g');
+        xAxis(g, x, 0, N - 1, top + ph, left, width);
+        svg.appendChild(g);
+        const c = { a: 0, b: N - 1, x, left, width, W };
+        c.marker = nowMarker(svg, top, top + ph);
+        clickToStep(svg, c);
+        charts.addr = c;
+        box.appendChild(svg);
+        const note = 'Addresses in order, not to scale (a dashed line: a gap of more than 1 MiB). ' +
+            'Hatched: unreachable, still in memory; ✕: freed. Click a bar to chart its refcount.' +
+            (dropped ? ' ' + dropped + ' shorter-lived objects are not drawn.' : '');
+        box.appendChild(h('p', 'muted small', note));
+    }
+    let addrBars = new Map();
+    const openTimings = {};   // ms spent opening the page on the charts (for benchmarks)
+
+    // ---- the blocks and pools of the objects in the picture ----
+
+    function drawPools(i, st) {
+        const box = ui['pools'];
+        const alloc = T.allocator || (memFrom[i] >= 0 && steps[memFrom[i]].memory.allocator) || null;
+        const pools = new Map(), big = [];
+        for (const o of st.objs.values()) {
+            const b = o.block;
+            if (!b || typeof b !== 'object') continue;
+            if (b.malloc) { big.push(o); continue; }
+            if (b.pool === undefined) continue;
+            const key = String(b.pool);
+            let p = pools.get(key);
+            if (!p) pools.set(key, (p = { pool: key, sc: Number(b.size_class) || 16, arena: b.arena, objs: [] }));
+            p.objs.push(o);
+        }
+        const nodes = [];
+        if (!pools.size && !big.length) {
+            let why;
+            if (alloc && alloc !== 'pymalloc')
+                why = 'The allocator is ' + safe(alloc) + ', not pymalloc: objects do not live in pymalloc\'s pools, so there is no pool view.';
+            else if (!hasBlocks)
+                why = 'This trace has no block positions (it was recorded without allocator information).';
+            else
+                why = 'No object in the picture has a known block at this step.';
+            nodes.push(h('p', 'muted', why));
+            box.replaceChildren(...nodes);
+            return;
+        }
+        nodes.push(h('p', 'muted small', 'Each pool is 16 KiB of blocks of one size class. Filled squares: the blocks of the objects in the picture; ' +
+            'the other blocks may be used or free (the whole pool view: memview run -f pools-svg --step ' + i + ' PROGRAM.py).'));
+        const list = Array.from(pools.values()).sort((p, q) => (p.arena || 0) - (q.arena || 0) || (p.pool < q.pool ? -1 : 1));
+        const names = namesOf(i);
+        for (const p of list.slice(0, MAX_POOLS)) {
+            const n = Math.max(1, Math.floor((POOL_SIZE - POOL_OVERHEAD) / p.sc));
+            const cols = 32, cell = 9, rows = Math.ceil(n / cols);
+            const fig = h('figure', 'pool');
+            const cap = h('figcaption', '', 'pool ' + safe(p.pool) + (p.arena !== undefined ? ' · arena ' + safe(p.arena) : '') +
+                ' · ' + p.sc + '-byte blocks (' + n + ' per pool) · ' + p.objs.length + ' shown');
+            fig.appendChild(cap);
+            const W = cols * cell + 2, H = rows * cell + 2;
+            const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, class: 'poolgrid', role: 'img',
+                                   'aria-label': 'Blocks of pool ' + safe(p.pool) + ': ' + p.objs.map((o) => objLabel(o) + ' in block ' + o.block.index).join(', ') });
+            let d = '';
+            for (let k = 0; k < n; k++) d += 'M' + (1 + (k % cols) * cell) + ' ' + (1 + Math.floor(k / cols) * cell) + 'h7v7h-7z';
+            svg.appendChild(s('path', { d, class: 'blk' }));
+            const items = h('ul', 'pool-objs');
+            for (const o of p.objs.sort((u, v) => u.block.index - v.block.index)) {
+                const k = Number(o.block.index);
+                if (!(k >= 0 && k < n)) continue;
+                const r = s('rect', { x: 1 + (k % cols) * cell, y: 1 + Math.floor(k / cols) * cell, width: 7, height: 7,
+                                      class: 'blk-obj', 'data-ref': o.ref, fill: colourOf(colourIndex(String(o.type))) });
+                r.appendChild(s('title', null, objLabel(o) + ' · block ' + k));
+                svg.appendChild(r);
+                const nm = names.get(o.ref);
+                items.appendChild(h('li', '', objLabel(o) + ' → block ' + k + (nm ? ' (' + nm + ')' : '') +
+                    (o.reachable === false ? ' · unreachable' : '')));
+            }
+            fig.appendChild(svg);
+            fig.appendChild(items);
+            nodes.push(fig);
+        }
+        if (list.length > MAX_POOLS) nodes.push(h('p', 'muted small', '… and ' + (list.length - MAX_POOLS) + ' more pools.'));
+        if (big.length)
+            nodes.push(h('p', 'small', 'Not in a pool (larger than 512 bytes, from malloc): ' +
+                big.slice(0, 8).map((o) => objLabel(o) + ' ' + (Number(o.block.size) || o.size) + ' B').join(', ') +
+                (big.length > 8 ? ' and ' + (big.length - 8) + ' more' : '') + '.'));
+        box.replaceChildren(...nodes);
+    }
+
+    // ref -> the names referring to it at step i ("x, y")
+    function namesOf(i) {
+        const m = new Map();
+        for (const f of framesAt(i))
+            for (const l of f.locals) m.set(l[1], m.has(l[1]) ? m.get(l[1]) + ', ' + safe(l[0]) : safe(l[0]));
+        return m;
+    }
+
+    function setupCharts() {
+        for (const id of ['charts', 'panel-mem', 'chart-mem', 'mem-legend', 'mem-source', 'mem-readout', 'panel-rc', 'chart-rc',
+                          'rc-readout', 'panel-addr', 'chart-addr', 'panel-pools', 'pools'])
+            ui[id] = $(id);
+        if (!ui.charts) return;
+        ui.charts.hidden = false;
+        const old = document.querySelector('svg.mv-defs');
+        if (old) old.remove();
+        document.body.appendChild(patternDefs());
+        drawMemChart();
+        drawRcChart();
+        drawAddrChart();
+        for (const id of ['panel-mem', 'panel-rc', 'panel-addr', 'panel-pools'])
+            ui[id].addEventListener('toggle', () => updateCharts(cur, stateAt(cur)));
+    }
+
+    // per step: markers and readouts only
+    function updateCharts(i, st) {
+        if (!ui.charts) return;
+        if (ui['panel-mem'].open) {
+            moveMarker(charts.mem, i, 'step ' + i);
+            ui['mem-readout'].textContent = memReadout(i, st);
+        }
+        if (ui['panel-rc'].open) {
+            const R = rcSeries;
+            moveMarker(charts.rc, i, R && !Number.isNaN(R.vals[i]) ? 'rc ' + R.vals[i] : 'step ' + i);
+            let t = '';
+            if (R && !R.immortal && R.a >= 0) {
+                const v = R.vals[i];
+                if (!Number.isNaN(v)) {
+                    const refs = buildReferrers(st, framesAt(i)).get(R.ref) || [];
+                    t = 'Step ' + i + ': ' + safe(R.type) + ' #' + R.ref + ' has refcount ' + v +
+                        (refs.length ? '; held by ' + refs.slice(0, 6).map((w) => referrerText(w, st, framesAt(i))).join(', ') +
+                         (refs.length > 6 ? ' and ' + (refs.length - 6) + ' more' : '') : '') + '.';
+                } else {
+                    t = 'Step ' + i + ': ' + safe(R.type) + ' #' + R.ref + ' is not in the picture (it is there from step ' + R.a + ' to ' + R.b + ').';
+                }
+            }
+            ui['rc-readout'].textContent = t;
+        }
+        if (ui['panel-addr'].open) moveMarker(charts.addr, i, 'step ' + i);
+        if (ui['panel-pools'].open) drawPools(i, st);
+    }
+
+    // ---- events: what the allocator and the collector did at a step ----
+
+    function freedText(e) {
+        if (e.cause === 'gc') return 'freed by gc' + (e.generation !== undefined ? ' gen ' + e.generation : '');
+        if (e.cause === 'reused') return 'freed: address reused' + (e.by !== undefined ? ' by #' + e.by : '');
+        if (e.cause === 'refcount') return 'freed: refcount 0';
+        return 'freed';
+    }
+
+    function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : (/s$/.test(word) ? 'es' : 's')); }
+
+    // "2 Person objects" / "a list"
+    function typeCounts(types) {
+        const m = new Map();
+        for (const t of types) m.set(t, (m.get(t) || 0) + 1);
+        return Array.from(m.entries()).map(([t, n]) => n + ' ' + safe(t) + (n === 1 ? ' object' : ' objects')).join(', ');
+    }
+
+    function blockText(o) {
+        const b = o && o.block;
+        if (!b || typeof b !== 'object') return '';
+        if (b.malloc) return (Number(b.size) || o.size) + ' bytes from malloc: too big for pymalloc\'s pools';
+        return (b.size_class ? b.size_class + '-byte block' : 'a block') + (b.pool !== undefined ? ' in pool ' + safe(b.pool) : '') +
+            (b.index !== undefined ? ', block ' + b.index : '') + (b.arena !== undefined ? ', arena ' + b.arena : '');
+    }
+
+    // lines for the "memory events" list of step i: [glyph, kind, parts...]
+    function memoryEvents(i, st, prev) {
+        const out = [];
+        const evs = Array.isArray(steps[i].events) ? steps[i].events.filter((e) => e && typeof e === 'object') : [];
+        const known = (r) => st.objs.get(r) || (prev && prev.objs.get(r)) || null;
+        const label = (r, type) => {
+            const o = known(r);
+            if (o) return obj(o, r);
+            const L = lastLife.get(r);
+            return { obj: (L ? safe(L.type) : safe(type || '?')) + ' #' + r };
+        };
+        // objects that became unreachable at this step
+        if (prev) {
+            const newly = [];
+            for (const o of st.objs.values())
+                if (o.reachable === false) {
+                    const p = prev.objs.get(o.ref);
+                    if (!p || p.reachable !== false) newly.push(o);
+                }
+            if (newly.length) {
+                const set = new Set(newly.map((o) => o.ref));
+                const inner = (o) => (o.items || []).concat((o.entries || []).flat(), (o.attrs || []).map((a) => a.ref));
+                const cycle = newly.some((o) => inner(o).some((r) => set.has(r)));
+                const what = typeCounts(newly.map((o) => o.type));
+                if (cycle)
+                    out.push(['⚠', 'unreachable', 'A cycle of ' + what + ' became unreachable (still in memory): no name reaches ' +
+                              (newly.length === 1 ? 'it' : 'them') + ', but ' + (newly.length === 1 ? 'it refers to itself' : 'they refer to each other') +
+                              ', so the reference counts stay above 0 until the cycle collector runs.']);
+                else
+                    out.push(['⚠', 'unreachable', what + ' became unreachable from the program\'s names but ' +
+                              (newly.length === 1 ? 'is' : 'are') + ' still in memory.']);
+            }
+        }
+        const gcFreed = new Set();
+        for (const e of evs)
+            if (e.kind === 'gc') {
+                const freed = Array.isArray(e.freed) ? e.freed : [];
+                freed.forEach((r) => gcFreed.add(r));
+                const types = freed.map((r) => { const o = known(r); const L = lastLife.get(r); return o ? o.type : L ? L.type : '?'; });
+                const extra = evs.filter((f) => f.kind === 'free' && f.ref === undefined && f.count);
+                const shown = freed.length ? typeCounts(types) : '';
+                const others = extra.map((f) => f.count + ' ' + safe(f.type) + (f.count === 1 ? ' object' : ' objects')).join(', ');
+                const total = Number(e.collected);
+                const parts = ['Collection (generation ' + (e.generation !== undefined ? safe(e.generation) : '?') +
+                               (e.automatic === false ? ', asked for by gc.collect()' : e.automatic ? ', automatic' : '') + ') freed '];
+                if (shown) parts.push(shown);
+                if (shown && others) parts.push(' and ' + others + ' not in the picture');
+                else if (others) parts.push(others + ' not in the picture');
+                if (!shown && !others) parts.push(Number.isFinite(total) ? plural(total, 'object') : 'nothing shown here');
+                else if (Number.isFinite(total)) parts.push(' (' + plural(total, 'object') + ' in all)');
+                const tail = [];
+                if (Number(e.uncollectable) > 0) tail.push(plural(Number(e.uncollectable), 'uncollectable object'));
+                if (e.duration_ms !== undefined && Number.isFinite(Number(e.duration_ms))) tail.push('took ' + Number(e.duration_ms).toFixed(2) + ' ms');
+                parts.push(tail.length ? '; ' + tail.join(', ') + '.' : '.');
+                out.push(['♻', 'gc', ...parts]);
+            }
+        for (const e of evs) {
+            if (e.kind !== 'free') continue;
+            if (e.ref === undefined) {
+                if (!evs.some((g) => g.kind === 'gc'))
+                    out.push(['✕', 'free', 'Freed ' + (e.count || 0) + ' ' + safe(e.type || '?') + ((e.count || 0) === 1 ? ' object' : ' objects') +
+                              ' not in the picture' + (e.bytes !== undefined ? ' (' + fmtBytes(Number(e.bytes) || 0) + ')' : '') + '.']);
+                continue;
+            }
+            if (e.cause === 'gc' && gcFreed.has(e.ref)) continue;
+            if (e.cause === 'reused') {
+                const by = e.by !== undefined ? label(e.by) : { obj: 'a new object' };
+                out.push(['↺', 'reused', by, ' reused the address of ', label(e.ref, e.type),
+                          ': ', label(e.ref, e.type), ' had been kept on a free list after it left the picture, and its memory now holds a new object.']);
+            } else if (e.cause === 'gc') {
+                out.push(['✕', 'free', label(e.ref, e.type), ' freed by the cycle collector' +
+                          (e.generation !== undefined ? ' (generation ' + safe(e.generation) + ')' : '') + '.']);
+            } else if (e.last !== undefined) {
+                out.push(['✕', 'free', label(e.ref, e.type), ' freed: its last reference ', code(safe(e.last)), ' went away (refcount 0).']);
+            } else {
+                out.push(['✕', 'free', label(e.ref, e.type), ' freed' + (e.cause === 'refcount' ? ': its reference count reached 0.' : '.')]);
+            }
+        }
+        for (const e of evs) {
+            if (e.kind !== 'alloc') continue;
+            if (e.ref === undefined) {
+                out.push(['+', 'alloc', 'Made ' + (e.count || 0) + ' ' + safe(e.type || '?') + ((e.count || 0) === 1 ? ' object' : ' objects') +
+                          ' not in the picture' + (e.bytes !== undefined ? ' (' + fmtBytes(Number(e.bytes) || 0) + ')' : '') + '.']);
+                continue;
+            }
+            const o = known(e.ref);
+            const where = blockText(o) || (e.block ? e.block + '-byte block' : e.size !== undefined ? e.size + ' bytes' : '');
+            out.push(['+', 'alloc', 'Made ', label(e.ref, e.type), where ? ' (' + where + ').' : '.']);
+        }
+        return out;
+    }
+
+    // the objects freed at step i that were drawn at step i - 1: ref -> event
+    function freedAt(i, st, prev) {
+        const m = new Map();
+        if (!prev || !Array.isArray(steps[i].events)) return m;
+        for (const e of steps[i].events)
+            if (e && e.kind === 'free' && e.ref !== undefined && prev.objs.has(e.ref) && !st.objs.has(e.ref)) m.set(e.ref, e);
+        return m;
     }
 
     // ---------- one step ----------
@@ -1305,7 +2204,9 @@
         diagram(i, st, prev, refocus);
         const t3 = performance.now();
         drawNarration(i, st, prev);
-        timings = { state: t1 - t0, page: t2 - t1, diagram: t3 - t2, narration: performance.now() - t3 };
+        const t4 = performance.now();
+        updateCharts(i, st);
+        timings = { state: t1 - t0, page: t2 - t1, diagram: t3 - t2, narration: t4 - t3, charts: performance.now() - t4 };
     }
 
     // draw the diagram; the object that had the keyboard focus keeps it
@@ -1336,6 +2237,9 @@
     function start(trace) {
         load(trace);
         setupPage();
+        const t0 = performance.now();
+        setupCharts();
+        openTimings.charts = performance.now() - t0;
         let first = 0;
         const m = /^#step=(\d+)$/.exec(location.hash || '');
         if (m) first = Number(m[1]);
@@ -1380,6 +2284,12 @@
         steps: () => N,
         timings: () => timings,
         state: (i) => stateAt(i === undefined ? cur : i),
+        memory: () => MEM && { source: MEM.source, types: MEM.types.slice(), other: MEM.other, samples: MEM.samples.length },
+        lifetimes: () => LIVES.length,
+        openTimings: () => Object.assign({}, openTimings),
+        chartRefcount: (ref) => chooseRefcount(ref),
+        refcountSeries: () => rcSeries && { ref: rcSeries.ref, a: rcSeries.a, b: rcSeries.b,
+                                            values: Array.from(rcSeries.vals.slice(Math.max(0, rcSeries.a), rcSeries.b + 1)) },
     };
 
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
