@@ -38,10 +38,27 @@ if [ ! -d tests/web/node_modules/playwright-core ]; then
     (cd tests/web && npm ci --no-audit --no-fund)
 fi
 
+# the notebook test of the Python module (tests/pyext, pyext.notebook): Debian's
+# Jupyter, whose kernel is /usr/bin/python3.11 (the module is built for it too,
+# which needs python3.11-dev). Without them that test is skipped.
+nb=()
+for pkg in jupyter-nbconvert python3-ipykernel python3-nbformat python3-nbclient python3-ipython \
+           python3.11-dev; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || nb+=("$pkg")
+done
+if [ ${#nb[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${nb[@]}"
+fi
+
 py=$(mv_pythons | sed -n 1p)
 echo "memview: building for $py"
 cmake -S . -B build -DMEMVIEW_PYTHON="$py" >/dev/null
 cmake --build build -j"$(nproc)"
 cmake --install build --prefix /usr/local >/dev/null
 echo "memview: installed $(command -v memview)"
+# the install also put the Python module into $py's site-packages
+"$py" -c 'import memview; print("memview: import memview works for", memview.python_version)'
+
 memview run examples/aliasing.py
