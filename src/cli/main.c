@@ -62,6 +62,8 @@ usage(FILE *fp)
             "  --max-items N        container elements recorded (default %u)\n"
             "  --max-value N        characters of a value recorded (default %u)\n"
             "  --max-objects N      objects walked per step (default %u)\n"
+            "  --max-frames N       frames recorded per step: the outermost and the\n"
+            "                       innermost N-1 (default %u)\n"
             "  --color WHEN         auto | always | never (text)\n"
             "  --address            show real addresses (text, svg, png, dot)\n"
             "  --inline             values inside their slots (svg, png, dot)\n"
@@ -71,7 +73,7 @@ usage(FILE *fp)
             "exit codes: the program's own; 1 uncaught exception; 2 usage or unreadable\n"
             "program; 74 output not written; 124 step limit; 130 interrupted.\n",
             prog_name, MV_DEFAULT_MAX_STEPS, MV_DEFAULT_MAX_ITEMS, MV_DEFAULT_MAX_VALUE,
-            MV_DEFAULT_MAX_OBJECTS);
+            MV_DEFAULT_MAX_OBJECTS, MV_DEFAULT_MAX_FRAMES);
 }
 
 static int
@@ -180,7 +182,8 @@ parse(int argc, char **argv, opts *o)
                 return die_usage2("--at takes a line number, not '", v ? v : "", "'");
             o->at = n;
         } else if (opt_is(a, "--max-steps") || opt_is(a, "--max-items") ||
-                   opt_is(a, "--max-value") || opt_is(a, "--max-objects")) {
+                   opt_is(a, "--max-value") || opt_is(a, "--max-objects") ||
+                   opt_is(a, "--max-frames")) {
             if (!(v = opt_value(argc, argv, &i, a)) || !parse_num(v, 1, UINT32_MAX - 1, &n))
                 return die_usage2("", a, " takes a positive number");
             if (opt_is(a, "--max-steps"))
@@ -189,6 +192,8 @@ parse(int argc, char **argv, opts *o)
                 o->lim.max_items = (uint32_t)n;
             else if (opt_is(a, "--max-value"))
                 o->lim.max_value = (uint32_t)n;
+            else if (opt_is(a, "--max-frames"))
+                o->lim.max_frames = (uint32_t)(n < 2 ? 2 : n);
             else
                 o->lim.max_objects = (uint32_t)n;
         } else if (opt_is(a, "--color") || opt_is(a, "--colour")) {

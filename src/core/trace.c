@@ -124,6 +124,7 @@ struct mv_trace {
     uint32_t npframes, ncframes, capp, capc;
     size_t stdout_prev;
     bool truncated;
+    uint32_t frames_hidden; /* frames left out of this step (max_frames) */
     mv_buf scratch;
 
     /* memory events waiting for the step that completes next; a GC event's
@@ -232,6 +233,7 @@ mv_limits_default(mv_limits *lim)
     lim->max_items = MV_DEFAULT_MAX_ITEMS;
     lim->max_value = MV_DEFAULT_MAX_VALUE;
     lim->max_objects = MV_DEFAULT_MAX_OBJECTS;
+    lim->max_frames = MV_DEFAULT_MAX_FRAMES;
     lim->max_stdout = MV_DEFAULT_MAX_STDOUT;
 }
 
@@ -632,6 +634,7 @@ mv_rec_begin(mv_trace *tr, mv_event ev, uint32_t file, uint32_t line)
     tr->ncframes = 0;
     tr->nreach = 0;
     tr->truncated = false;
+    tr->frames_hidden = 0;
     tr->cur_ev = (uint8_t)ev;
     tr->cur_file = file;
     tr->cur_line = line;
@@ -913,6 +916,12 @@ mv_rec_refcount(mv_trace *tr, const mv_recref *r, int64_t refcount)
 }
 
 void
+mv_rec_set_frames_hidden(mv_trace *tr, uint32_t n)
+{
+    tr->frames_hidden = n;
+}
+
+void
 mv_rec_set_truncated(mv_trace *tr)
 {
     tr->truncated = true;
@@ -978,7 +987,7 @@ write_key(mv_trace *tr, const uint32_t *set, uint32_t nset, size_t stdout_len)
         mv_buf_sv(s, l->refcount);
     }
     mv_buf_uv(s, stdout_len);
-    mv_buf_putc(s, tr->truncated);
+    mv_buf_uv(s, ((uint64_t)tr->frames_hidden << 1) | tr->truncated);
     mv_buf_uv(s, tr->last_new_ref);
     mv_buf_uv(s, tr->last_new_addr);
     mv_buf_uv(s, tr->nmt);
@@ -1059,7 +1068,7 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
     if (stdout_len < tr->stdout_prev)
         stdout_len = tr->stdout_prev;
     mv_buf_uv(s, stdout_len - tr->stdout_prev);
-    mv_buf_putc(s, tr->truncated);
+    mv_buf_uv(s, ((uint64_t)tr->frames_hidden << 1) | tr->truncated);
     if (s->failed) {
         mv_rec_abort(tr, MV_ENOMEM);
         return MV_ENOMEM;
@@ -1475,6 +1484,7 @@ typedef struct dec {
     mv_map index;      /* ref -> position in objs + 1 */
     size_t stdout_len;
     bool truncated;
+    uint32_t frames_hidden;
     bool ok;
     bool nomem;        /* a failure was out of memory, not bad input */
     uint32_t last_new_ref;
@@ -1714,7 +1724,12 @@ dec_load_key(dec *d, uint64_t off)
     uint64_t so, lr, la;
     rd(d, &so);
     d->stdout_len = so;
-    d->truncated = rdbyte(d) != 0;
+    {
+        uint64_t tv;
+        rd(d, &tv);
+        d->truncated = (tv & 1) != 0;
+        d->frames_hidden = (uint32_t)(tv >> 1);
+    }
     rd(d, &lr);
     rd(d, &la);
     d->last_new_ref = (uint32_t)lr;
@@ -1764,7 +1779,7 @@ skip_key(dec *d)
         for (int k = 0; k < 4; k++)
             rd(d, &v);
     rd(d, &v);
-    rdbyte(d);
+    rd(d, &v); /* frames hidden << 1 | truncated */
     rd(d, &v);
     rd(d, &v);
     uint32_t nm = rd32(d);
@@ -1986,7 +2001,12 @@ dec_next_step(dec *d)
     uint64_t grow_out;
     rd(d, &grow_out);
     d->stdout_len += grow_out;
-    d->truncated = rdbyte(d) != 0;
+    {
+        uint64_t tv;
+        rd(d, &tv);
+        d->truncated = (tv & 1) != 0;
+        d->frames_hidden = (uint32_t)(tv >> 1);
+    }
     return d->ok;
 }
 
@@ -2140,6 +2160,7 @@ materialize(const dec *d, mv_state *out)
     out->line = d->line;
     out->stdout_len = d->stdout_len;
     out->truncated = d->truncated;
+    out->frames_hidden = d->frames_hidden;
     size_t nloc = 0;
     for (uint32_t i = 0; i < d->nframes; i++)
         nloc += d->frames[i].nlocals;
@@ -2418,6 +2439,7 @@ mv_trace_iter_next(mv_trace_iter *it, mv_delta *out)
     out->drops = d->drops;
     out->stdout_len = d->stdout_len;
     out->truncated = d->truncated;
+    out->frames_hidden = d->frames_hidden;
     if (d->nevs || d->mem_changed || !it->mem) {
         /* copies only when something changed: most steps of a long run have
          * no memory event */

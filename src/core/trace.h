@@ -191,6 +191,8 @@ typedef struct mv_state {
     mv_object *objects;
     size_t stdout_len;      /* bytes of the program's stdout up to this step */
     bool truncated;         /* the per-step object cap cut the walk */
+    uint32_t frames_hidden; /* frames left out between the outermost and the
+                               innermost ones (max_frames) */
     /* private storage */
     mv_local *locals_mem;
     uint32_t *items_mem;
@@ -214,6 +216,8 @@ typedef struct mv_limits {
     uint32_t max_items;   /* container elements recorded per object */
     uint32_t max_value;   /* characters of a str/bytes/int value recorded */
     uint32_t max_objects; /* objects walked per step */
+    uint32_t max_frames;  /* frames recorded per step: the outermost and the
+                             innermost max_frames - 1 */
     size_t max_stdout;    /* bytes of stdout kept */
 } mv_limits;
 
@@ -221,6 +225,7 @@ typedef struct mv_limits {
 #define MV_DEFAULT_MAX_ITEMS 100u
 #define MV_DEFAULT_MAX_VALUE 200u
 #define MV_DEFAULT_MAX_OBJECTS 5000u
+#define MV_DEFAULT_MAX_FRAMES 100u
 #define MV_DEFAULT_MAX_STDOUT (8u << 20)
 
 void mv_limits_default(mv_limits *lim);
@@ -316,6 +321,8 @@ bool mv_rec_same_key(mv_trace *tr, const mv_recref *r, uint64_t key);
 /* For r->known objects: record the reference count only. */
 mv_status mv_rec_refcount(mv_trace *tr, const mv_recref *r, int64_t refcount);
 void mv_rec_set_truncated(mv_trace *tr);
+/* This step's stack was cut to max_frames: n frames were left out. */
+void mv_rec_set_frames_hidden(mv_trace *tr, uint32_t n);
 mv_status mv_rec_end(mv_trace *tr, size_t stdout_len);
 /* Abandon a step begun with mv_rec_begin: nothing of it is kept, and the
  * trace records no further step (mv_trace_status becomes why, or MV_EINVAL
@@ -433,6 +440,7 @@ typedef struct mv_delta {
     const uint32_t *drops;
     size_t stdout_len;
     bool truncated;
+    uint32_t frames_hidden;
     uint32_t nevents;          /* memory events of this step */
     const mv_mevent *events;
     bool memory_changed;       /* the totals below differ from the previous step */

@@ -71,6 +71,7 @@ static const char *const hidden_names[] = {"__name__", "__doc__", "__package__",
                                         "__classcell__", NULL};
 
 struct mv_capture {
+    uint32_t frames_hidden; /* for the next step: frames the caller left out */
     mv_trace *tr;
     const mv_limits *lim;
     PyObject *s_sizeof; /* strong ref to the interned "__sizeof__", released in free */
@@ -1372,6 +1373,8 @@ capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, uint32_t n,
     mv_status st = mv_rec_begin(c->tr, ev, top ? top->file : 0, top ? top->line : 0);
     if (st != MV_OK)
         return st;
+    mv_rec_set_frames_hidden(c->tr, c->frames_hidden);
+    c->frames_hidden = 0;
     c->nq = 0;
     c->nreached = 0;
     c->full = false;
@@ -1397,4 +1400,10 @@ capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, uint32_t n,
         return st;
     }
     return mv_rec_end(c->tr, stdout_len);
+}
+
+void
+mv_capture_set_frames_hidden(mv_capture *c, uint32_t n)
+{
+    c->frames_hidden = n;
 }

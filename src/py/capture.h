@@ -41,6 +41,9 @@ void mv_capture_free(mv_capture *c);
 /* Record one step. MV_ELIMIT when the trace's step limit is reached (nothing
  * recorded), MV_ENOMEM. Must be called with the GIL held and with no Python
  * exception pending (the tracer saves and restores any). */
+/* The next step's frames leave n frames of the stack out (max_frames). */
+void mv_capture_set_frames_hidden(mv_capture *c, uint32_t n);
+
 mv_status mv_capture_step(mv_capture *c, mv_event ev, const mv_cframe *frames, uint32_t n,
                           size_t stdout_len);
 

@@ -238,16 +238,25 @@ record(mv_tracer *t, mv_event ev)
         t->cframes = p;
         t->capcframes = t->nstack;
     }
-    for (uint32_t i = 0; i < t->nstack; i++) {
+    /* a deep stack keeps its outermost frame and the innermost max - 1:
+     * what a learner follows; the frames between are counted, not walked */
+    uint32_t max = mv_trace_limits(t->tr)->max_frames;
+    uint32_t n = t->nstack, skip = 0;
+    if (max >= 2 && n > max)
+        skip = n - max;
+    for (uint32_t i = 0, j = 0; i < n; i++) {
+        if (i >= 1 && i < 1 + skip)
+            continue;
         const sframe *s = &t->stack[i];
-        t->cframes[i] = (mv_cframe){s->frame, s->serial, s->ci.function, s->ci.file, s->line,
-                                    s->ci.module};
+        t->cframes[j++] = (mv_cframe){s->frame, s->serial, s->ci.function, s->ci.file, s->line,
+                                      s->ci.module};
     }
+    mv_capture_set_frames_hidden(t->cap, skip);
     size_t out_len;
     mv_trace_stdout(t->tr, &out_len);
     PyObject *et, *ev_, *tb;
     PyErr_Fetch(&et, &ev_, &tb);
-    mv_status st = mv_capture_step(t->cap, ev, t->cframes, t->nstack, out_len);
+    mv_status st = mv_capture_step(t->cap, ev, t->cframes, n - skip, out_len);
     PyErr_Restore(et, ev_, tb);
     return st;
 }

@@ -291,6 +291,8 @@ mv_render_state_json(const mv_state *st, mv_buf *out)
     mv_json_str(out, text, st->stdout_len < n ? st->stdout_len : n);
     if (st->truncated)
         mv_buf_puts(out, ",\"truncated\":true");
+    if (st->frames_hidden)
+        mv_buf_printf(out, ",\"frames_hidden\":%u", st->frames_hidden);
     mv_buf_puts(out, ",\n");
     write_events(out, tr, st->events, st->nevents, true);
     mv_buf_puts(out, ",\n");
@@ -407,6 +409,8 @@ mv_render_trace_json_ex(const mv_trace *tr, bool with_layout, mv_buf *out)
         }
         if (d.truncated)
             mv_buf_puts(out, ",\"truncated\":true");
+        if (d.frames_hidden)
+            mv_buf_printf(out, ",\"frames_hidden\":%u", d.frames_hidden);
         if (d.nevents) {
             mv_buf_putc(out, ',');
             write_events(out, tr, d.events, d.nevents, false);

@@ -470,6 +470,11 @@ put_frames(tw *w)
         bool current = i + 1 == st->nframes;
         size_t len;
         const char *s;
+        if (i == 1 && st->frames_hidden) {
+            line_begin(w);
+            putf(w, "  … %" PRIu32 " more frames (--max-frames) …", st->frames_hidden);
+            line_end(w);
+        }
         line_begin(w);
         put(w, current ? "▶ " : "  ");
         sgr(w, C_BOLD);
