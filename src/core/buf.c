@@ -151,3 +151,14 @@ mv_buf_uv_slow(mv_buf *b, uint64_t v)
     } while (v);
     mv_buf_append(b, tmp, n);
 }
+
+unsigned char *
+mv_buf_room_slow(mv_buf *b, size_t max)
+{
+    /* a sink would have to be flushed mid-record: cursor writers do not use one */
+    if (b->sink || !mv_buf_reserve(b, max)) {
+        b->failed = true;
+        return NULL;
+    }
+    return (unsigned char *)b->data + b->len;
+}

@@ -124,6 +124,45 @@ static inline uint64_t mv_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint6
 static inline int64_t mv_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 static inline void mv_buf_sv(mv_buf *b, int64_t v) { mv_buf_uv(b, mv_zigzag(v)); }
 
+/* Writing through a cursor, for hot encoders: mv_buf_room() makes room for up
+ * to `max` bytes and returns where they go (NULL, and `failed` set, when it
+ * cannot: out of memory, a cap, a sink); write with mv_put_*, then
+ * mv_buf_commit() with the advanced cursor. Nothing else may touch the
+ * buffer in between. One capacity check per record instead of per byte. */
+unsigned char *mv_buf_room_slow(mv_buf *b, size_t max);
+static inline unsigned char *
+mv_buf_room(mv_buf *b, size_t max)
+{
+    if (b->len + max + 1 <= b->cap && !b->failed && !b->max && !b->sink)
+        return (unsigned char *)b->data + b->len;
+    return mv_buf_room_slow(b, max);
+}
+static inline void
+mv_buf_commit(mv_buf *b, unsigned char *end)
+{
+    b->len = (size_t)(end - (unsigned char *)b->data);
+    b->data[b->len] = '\0';
+}
+#define MV_UV_MAX 10 /* bytes of the longest varint */
+static inline unsigned char *
+mv_put_uv(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+static inline unsigned char *mv_put_sv(unsigned char *p, int64_t v) { return mv_put_uv(p, mv_zigzag(v)); }
+static inline unsigned char *
+mv_put_bytes(unsigned char *p, const void *src, size_t n)
+{
+    if (n)
+        memcpy(p, src, n);
+    return p + n;
+}
+
 /* Read a varint at *p (bounded by end). Returns false on truncated input. */
 static inline bool
 mv_read_uv(const unsigned char **p, const unsigned char *end, uint64_t *out)

@@ -149,15 +149,29 @@ struct mv_trace {
 /* ------------------------------------------------------------------ */
 /* small helpers */
 
+/* A word at a time: content records are hashed at every step an object is
+ * read, so this is on the hot path. Not stored anywhere. */
 static uint64_t
 hash_bytes(const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ULL;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
     }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, s, n);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 29;
+    }
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
     return h ? h : 1;
 }
 
@@ -639,11 +653,15 @@ mv_rec_begin(mv_trace *tr, mv_event ev, uint32_t file, uint32_t line)
     tr->cur_file = file;
     tr->cur_line = line;
     mv_buf *s = &tr->stream;
-    mv_buf_putc(s, T_STEP);
-    mv_buf_putc(s, (char)ev);
-    mv_buf_uv(s, file);
-    mv_buf_uv(s, line);
-    return s->failed ? fail(tr, MV_ENOMEM) : MV_OK;
+    unsigned char *p = mv_buf_room(s, 2 + 2 * MV_UV_MAX);
+    if (!p)
+        return fail(tr, MV_ENOMEM);
+    *p++ = T_STEP;
+    *p++ = (unsigned char)ev;
+    p = mv_put_uv(p, file);
+    p = mv_put_uv(p, line);
+    mv_buf_commit(s, p);
+    return MV_OK;
 }
 
 mv_status
@@ -794,32 +812,37 @@ reached(mv_trace *tr, uint32_t i, mv_recref *out)
 static void
 encode_content(mv_buf *b, const mv_object *o)
 {
-    mv_buf_uv(b, o->type);
-    mv_buf_putc(b, (char)o->kind);
-    mv_buf_putc(b, (char)o->flags);
-    mv_buf_uv(b, o->size);
+    unsigned char *p = mv_buf_room(b, 4 + 8 * MV_UV_MAX + (size_t)o->value_len +
+                                          (size_t)o->nitems * MV_UV_MAX);
+    if (!p)
+        return;
+    p = mv_put_uv(p, o->type);
+    *p++ = o->kind;
+    *p++ = o->flags;
+    p = mv_put_uv(p, o->size);
     if (o->value) {
-        mv_buf_uv(b, (uint64_t)o->value_len + 1);
-        mv_buf_append(b, o->value, o->value_len);
+        p = mv_put_uv(p, (uint64_t)o->value_len + 1);
+        p = mv_put_bytes(p, o->value, o->value_len);
     } else {
-        mv_buf_uv(b, 0);
+        *p++ = 0;
     }
     if (o->flags & MV_OF_CUT)
-        mv_buf_uv(b, o->length);
-    mv_buf_uv(b, o->nitems);
+        p = mv_put_uv(p, o->length);
+    p = mv_put_uv(p, o->nitems);
     for (uint32_t k = 0; k < o->nitems; k++)
-        mv_buf_uv(b, o->items[k]);
-    mv_buf_uv(b, o->hidden);
+        p = mv_put_uv(p, o->items[k]);
+    p = mv_put_uv(p, o->hidden);
     /* the pool is the object's address rounded down to 16 KiB: not stored */
     if (o->block.kind == MV_BLOCK_POOL) {
-        mv_buf_putc(b, (char)(MV_BLOCK_POOL | (o->block.size / 16) << 2));
-        mv_buf_uv(b, o->block.index);
-        mv_buf_uv(b, o->block.arena);
+        *p++ = (unsigned char)(MV_BLOCK_POOL | (o->block.size / 16) << 2);
+        p = mv_put_uv(p, o->block.index);
+        p = mv_put_uv(p, o->block.arena);
     } else {
-        mv_buf_putc(b, (char)o->block.kind);
+        *p++ = o->block.kind;
         if (o->block.kind == MV_BLOCK_MALLOC)
-            mv_buf_uv(b, o->block.size);
+            p = mv_put_uv(p, o->block.size);
     }
+    mv_buf_commit(b, p);
 }
 
 /* An object out of the picture at the previous step comes back with the
@@ -827,12 +850,28 @@ encode_content(mv_buf *b, const mv_object *o)
 static void
 write_back(mv_trace *tr, live *l, int64_t rc)
 {
-    mv_buf *s = &tr->stream;
-    mv_buf_putc(s, T_BACK);
-    mv_buf_uv(s, l->ref);
-    mv_buf_uv(s, l->addr);
-    mv_buf_uv(s, l->ver_off);
-    mv_buf_sv(s, rc);
+    unsigned char *p = mv_buf_room(&tr->stream, 1 + 4 * MV_UV_MAX);
+    if (!p)
+        return;
+    *p++ = T_BACK;
+    p = mv_put_uv(p, l->ref);
+    p = mv_put_uv(p, l->addr);
+    p = mv_put_uv(p, l->ver_off);
+    p = mv_put_sv(p, rc);
+    mv_buf_commit(&tr->stream, p);
+    l->refcount = rc;
+}
+
+static void
+write_rc(mv_trace *tr, live *l, int64_t rc)
+{
+    unsigned char *p = mv_buf_room(&tr->stream, 1 + 2 * MV_UV_MAX);
+    if (!p)
+        return;
+    *p++ = T_RC;
+    p = mv_put_uv(p, l->ref);
+    p = mv_put_sv(p, rc);
+    mv_buf_commit(&tr->stream, p);
     l->refcount = rc;
 }
 
@@ -859,19 +898,23 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
     int64_t rc = (obj->flags & MV_OF_IMMORTAL) ? -1 : obj->refcount;
     mv_buf *s = &tr->stream;
     if (!l->recorded || h != l->chash) {
+        unsigned char *p = mv_buf_room(s, 1 + 3 * MV_UV_MAX + sc->len);
+        if (!p)
+            return fail(tr, MV_ENOMEM);
         l->ver_off = tr->spilled + s->len;
         if (l->recorded && l->in_prev) {
-            mv_buf_putc(s, T_FULL);
-            mv_buf_uv(s, l->ref);
+            *p++ = T_FULL;
+            p = mv_put_uv(p, l->ref);
         } else {
-            mv_buf_putc(s, T_NEW);
-            mv_buf_sv(s, (int64_t)l->ref - (int64_t)tr->last_new_ref);
-            mv_buf_sv(s, (int64_t)(l->addr - tr->last_new_addr));
+            *p++ = T_NEW;
+            p = mv_put_sv(p, (int64_t)l->ref - (int64_t)tr->last_new_ref);
+            p = mv_put_sv(p, (int64_t)(l->addr - tr->last_new_addr));
             tr->last_new_ref = l->ref;
             tr->last_new_addr = l->addr;
         }
-        mv_buf_sv(s, rc);
-        mv_buf_append(s, sc->data, sc->len);
+        p = mv_put_sv(p, rc);
+        p = mv_put_bytes(p, sc->data, sc->len);
+        mv_buf_commit(s, p);
         l->chash = h;
         l->recorded = 1;
         l->immutable = (obj->flags & MV_OF_IMMUTABLE) != 0;
@@ -880,10 +923,7 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
     } else if (!l->in_prev) {
         write_back(tr, l, rc);
     } else if (rc != l->refcount) {
-        mv_buf_putc(s, T_RC);
-        mv_buf_uv(s, l->ref);
-        mv_buf_sv(s, rc);
-        l->refcount = rc;
+        write_rc(tr, l, rc);
     }
     return s->failed ? fail(tr, MV_ENOMEM) : MV_OK;
 }
@@ -908,10 +948,7 @@ mv_rec_refcount(mv_trace *tr, const mv_recref *r, int64_t refcount)
     }
     if (refcount == l->refcount || l->refcount < 0)
         return MV_OK;
-    mv_buf_putc(s, T_RC);
-    mv_buf_uv(s, l->ref);
-    mv_buf_sv(s, refcount);
-    l->refcount = refcount;
+    write_rc(tr, l, refcount);
     return s->failed ? fail(tr, MV_ENOMEM) : MV_OK;
 }
 
@@ -1017,58 +1054,68 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
     while (kept < tr->ncframes && kept < tr->npframes &&
            tr->cframes[kept].serial == tr->pframes[kept].serial)
         kept++;
-    mv_buf_putc(s, T_FRAMES);
-    mv_buf_uv(s, tr->ncframes);
-    mv_buf_uv(s, kept);
+    /* room for the worst case, then one pass of cursor writes */
+    size_t room = 1 + 5 * MV_UV_MAX + (size_t)tr->nprev * MV_UV_MAX;
+    uint32_t ndrop = 0;
+    for (uint32_t i = 0; i < tr->ncframes; i++)
+        room += 1 + 5 * MV_UV_MAX + (size_t)tr->cframes[i].nlocals * 2 * MV_UV_MAX;
+    for (uint32_t i = 0; i < tr->nprev; i++) {
+        const live *l = &tr->slots[tr->prev[i]];
+        ndrop += l->seen != tr->cur + 1 || l->dead;
+    }
+    unsigned char *p = mv_buf_room(s, room);
+    if (!p) {
+        mv_rec_abort(tr, MV_ENOMEM);
+        return MV_ENOMEM;
+    }
+    *p++ = T_FRAMES;
+    p = mv_put_uv(p, tr->ncframes);
+    p = mv_put_uv(p, kept);
     for (uint32_t i = kept; i < tr->ncframes; i++) {
-        mv_buf_uv(s, tr->cframes[i].serial);
-        mv_buf_uv(s, tr->cframes[i].function);
-        mv_buf_uv(s, tr->cframes[i].file);
+        p = mv_put_uv(p, tr->cframes[i].serial);
+        p = mv_put_uv(p, tr->cframes[i].function);
+        p = mv_put_uv(p, tr->cframes[i].file);
     }
     for (uint32_t i = 0; i < tr->ncframes; i++)
-        mv_buf_uv(s, tr->cframes[i].line);
+        p = mv_put_uv(p, tr->cframes[i].line);
     for (uint32_t i = 0; i < tr->ncframes; i++) {
-        const rframe *c = &tr->cframes[i], *p = i < kept ? &tr->pframes[i] : NULL;
-        if (p && same_locals(c, p)) {
-            mv_buf_putc(s, 0);
-        } else if (p && same_names(c, p)) {
+        const rframe *c = &tr->cframes[i], *pf = i < kept ? &tr->pframes[i] : NULL;
+        if (pf && same_locals(c, pf)) {
+            *p++ = 0;
+        } else if (pf && same_names(c, pf)) {
             /* same names: only the slots whose object changed */
             uint32_t n = 0;
             for (uint32_t k = 0; k < c->nlocals; k++)
-                n += c->locals[k].ref != p->locals[k].ref;
-            mv_buf_putc(s, 2);
-            mv_buf_uv(s, n);
+                n += c->locals[k].ref != pf->locals[k].ref;
+            *p++ = 2;
+            p = mv_put_uv(p, n);
             for (uint32_t k = 0; k < c->nlocals; k++) {
-                if (c->locals[k].ref != p->locals[k].ref) {
-                    mv_buf_uv(s, k);
-                    mv_buf_uv(s, c->locals[k].ref);
+                if (c->locals[k].ref != pf->locals[k].ref) {
+                    p = mv_put_uv(p, k);
+                    p = mv_put_uv(p, c->locals[k].ref);
                 }
             }
         } else {
-            mv_buf_putc(s, 1);
-            encode_locals(s, c);
+            *p++ = 1;
+            p = mv_put_uv(p, c->nlocals);
+            for (uint32_t k = 0; k < c->nlocals; k++) {
+                p = mv_put_uv(p, c->locals[k].name);
+                p = mv_put_uv(p, c->locals[k].ref);
+            }
         }
     }
     /* drops: reachable before, not now (or freed meanwhile) */
-    /* collect the drops in scratch, then write count + refs */
-    mv_buf *sc = &tr->scratch;
-    mv_buf_reset(sc);
-    uint32_t ndrop = 0;
+    p = mv_put_uv(p, ndrop);
     for (uint32_t i = 0; i < tr->nprev; i++) {
-        live *l = &tr->slots[tr->prev[i]];
-        if (l->seen != tr->cur + 1 || l->dead) {
-            mv_buf_uv(sc, l->ref);
-            ndrop++;
-        }
+        const live *l = &tr->slots[tr->prev[i]];
+        if (l->seen != tr->cur + 1 || l->dead)
+            p = mv_put_uv(p, l->ref);
     }
-    mv_buf_uv(s, ndrop);
-    mv_buf_append(s, sc->data, sc->len);
-    if (sc->failed)
-        s->failed = true;
     if (stdout_len < tr->stdout_prev)
         stdout_len = tr->stdout_prev;
-    mv_buf_uv(s, stdout_len - tr->stdout_prev);
-    mv_buf_uv(s, ((uint64_t)tr->frames_hidden << 1) | tr->truncated);
+    p = mv_put_uv(p, stdout_len - tr->stdout_prev);
+    p = mv_put_uv(p, ((uint64_t)tr->frames_hidden << 1) | tr->truncated);
+    mv_buf_commit(s, p);
     if (s->failed) {
         mv_rec_abort(tr, MV_ENOMEM);
         return MV_ENOMEM;
@@ -1426,41 +1473,49 @@ static void
 encode_events(mv_trace *tr, mv_buf *s)
 {
     int64_t base = tr->last_new_ref;
-    mv_buf_putc(s, T_EVENTS);
-    mv_buf_uv(s, tr->nevs);
+    size_t room = 1 + MV_UV_MAX;
+    for (uint32_t i = 0; i < tr->nevs; i++)
+        room += 2 + 6 * MV_UV_MAX +
+                (tr->evs[i].kind == MV_MEV_GC ? (size_t)tr->evs[i].nfreed * MV_UV_MAX : 0);
+    unsigned char *p = mv_buf_room(s, room);
+    if (!p)
+        return;
+    *p++ = T_EVENTS;
+    p = mv_put_uv(p, tr->nevs);
     for (uint32_t i = 0; i < tr->nevs; i++) {
         const mv_mevent *e = &tr->evs[i];
         if (e->kind == MV_MEV_GC) {
-            mv_buf_putc(s, (char)(MV_MEV_GC | (e->automatic ? EV_REF : 0)));
-            mv_buf_putc(s, (char)e->generation);
-            mv_buf_uv(s, e->collected);
-            mv_buf_uv(s, e->uncollectable);
-            mv_buf_uv(s, e->duration_ns);
+            *p++ = (unsigned char)(MV_MEV_GC | (e->automatic ? EV_REF : 0));
+            *p++ = e->generation;
+            p = mv_put_uv(p, e->collected);
+            p = mv_put_uv(p, e->uncollectable);
+            p = mv_put_uv(p, e->duration_ns);
             uint32_t first = (uint32_t)(uintptr_t)e->freed;
-            mv_buf_uv(s, e->nfreed);
+            p = mv_put_uv(p, e->nfreed);
             for (uint32_t k = 0; k < e->nfreed; k++)
-                mv_buf_sv(s, (int64_t)tr->evrefs[first + k] - base);
+                p = mv_put_sv(p, (int64_t)tr->evrefs[first + k] - base);
             continue;
         }
         int tag = e->kind | e->cause << 2 | (e->ref ? EV_REF : 0) |
                   (e->last != UINT32_MAX ? EV_LAST : 0) | (e->by ? EV_BY : 0);
-        mv_buf_putc(s, (char)tag);
-        mv_buf_uv(s, e->type);
-        mv_buf_uv(s, e->bytes);
+        *p++ = (unsigned char)tag;
+        p = mv_put_uv(p, e->type);
+        p = mv_put_uv(p, e->bytes);
         if (!e->ref) {
-            mv_buf_uv(s, e->count);
+            p = mv_put_uv(p, e->count);
             continue;
         }
-        mv_buf_sv(s, (int64_t)e->ref - base);
+        p = mv_put_sv(p, (int64_t)e->ref - base);
         if (e->kind == MV_MEV_ALLOC)
-            mv_buf_uv(s, e->size);
+            p = mv_put_uv(p, e->size);
         if (e->cause == MV_FREE_GC)
-            mv_buf_putc(s, (char)e->generation);
+            *p++ = e->generation;
         if (e->by)
-            mv_buf_sv(s, (int64_t)e->by - base);
+            p = mv_put_sv(p, (int64_t)e->by - base);
         if (e->last != UINT32_MAX)
-            mv_buf_uv(s, e->last);
+            p = mv_put_uv(p, e->last);
     }
+    mv_buf_commit(s, p);
 }
 
 /* ------------------------------------------------------------------ */
