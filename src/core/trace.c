@@ -798,6 +798,7 @@ reached(mv_trace *tr, uint32_t i, mv_recref *out)
     out->slot = i;
     out->known = l->recorded && l->immutable && l->unreach == tr->phase_unreach;
     out->immortal = l->recorded && l->refcount < 0;
+    out->mortal = l->recorded && l->refcount >= 0;
     if (l->seen == tr->cur + 1) {
         out->seen = true;
     } else {

@@ -296,6 +296,8 @@ typedef struct mv_recref {
     bool known;     /* immutable and recorded before: content cannot have
                        changed, mv_rec_refcount is enough */
     bool immortal;  /* recorded as immortal: its count is not tracked */
+    bool mortal;    /* recorded as mortal (3.11: static objects stay static,
+                       others never become static) */
 } mv_recref;
 
 /* Find or assign the ref of the object at addr. A new ref is assigned when

@@ -43,6 +43,7 @@ typedef struct binding {
     PyObject *name, *value; /* addresses only */
     PyTypeObject *tp;
     uint64_t ident;
+    Py_ssize_t epos;        /* its entry in the namespace dict, or -1 */
     uint32_t nid, slot, ref, type;
     uint8_t kind;
 } binding;
@@ -52,6 +53,12 @@ struct bcache {
     binding *b;
     uint32_t n, cap;
     uint32_t at; /* next binding position while walking the frame */
+    /* a namespace dict's table as it was when its shown names (the first
+     * nvis bindings) were found: while the table and its used entries are
+     * the same, no name was added and only those entries need reading */
+    const void *table;
+    Py_ssize_t nentries;
+    uint32_t nvis;
 };
 
 /* Direct-mapped cache of str object -> string id; an entry is trusted only
@@ -516,17 +523,15 @@ value_int(mv_capture *c, PyObject *o, mv_object *ob)
     long long v = PyLong_AsLongLongAndOverflow(o, &ovf);
     if (!ovf && !(v == -1 && PyErr_Occurred())) {
         char digits[24];
-        int n = 0;
+        int n = 24;
         unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
         do {
-            digits[n++] = (char)('0' + u % 10);
+            digits[--n] = (char)('0' + u % 10);
             u /= 10;
         } while (u);
         if (v < 0)
-            digits[n++] = '-';
-        mv_buf_reserve(b, (size_t)n);
-        while (n)
-            mv_buf_putc(b, digits[--n]);
+            digits[--n] = '-';
+        mv_buf_append(b, digits + n, (size_t)(24 - n));
         if (v > 9007199254740992LL || v < -9007199254740992LL)
             ob->flags |= MV_OF_REPR;
         return;
@@ -760,23 +765,34 @@ read_object(mv_capture *c, const qitem *q)
 {
     PyObject *o = q->o;
     mv_kind k = (mv_kind)q->kind;
+    bool immortal = q->r.immortal;
+#if PY_VERSION_HEX < 0x030C0000
+    if (!immortal && !q->r.known && !q->r.mortal)
+        immortal = mv_pyi_is_immortal(o);
+#else
+    if (!immortal && !q->r.known)
+        immortal = mv_pyi_is_immortal(o);
+#endif
+    int64_t refcount = immortal ? -1 : (int64_t)Py_REFCNT(o);
+    if (!immortal && c->adjust.count) {
+        uint64_t *adj = mv_map_get(&c->adjust, (uint64_t)(uintptr_t)o);
+        if (adj)
+            refcount -= (int64_t)*adj;
+    }
+    if (q->r.known && k != MV_K_TUPLE && k != MV_K_FROZENSET)
+        return mv_rec_refcount(c->tr, &q->r, refcount);
+
     mv_object ob;
     memset(&ob, 0, sizeof ob);
     ob.type = q->type;
     ob.kind = (uint8_t)k;
-    bool immortal = q->r.immortal || (!q->r.known && mv_pyi_is_immortal(o));
     if (immortal)
         ob.flags |= MV_OF_IMMORTAL;
     if (kind_immutable(k, o))
         ob.flags |= MV_OF_IMMUTABLE;
-    ob.refcount = immortal ? -1 : (int64_t)Py_REFCNT(o);
+    ob.refcount = refcount;
     if (c->unreach_phase)
         ob.flags |= MV_OF_UNREACHABLE;
-    if (!immortal && c->adjust.count) {
-        uint64_t *adj = mv_map_get(&c->adjust, (uint64_t)(uintptr_t)o);
-        if (adj)
-            ob.refcount -= (int64_t)*adj;
-    }
 
     if (q->r.known) {
         /* content unchanged; tuples/frozensets still reach their items */
@@ -1045,11 +1061,11 @@ hidden_by_opts(mv_capture *c, PyObject *name, PyObject *value)
 }
 
 static mv_status
-add_local(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value)
+add_local(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value, Py_ssize_t epos)
 {
     binding *b = bc->at < bc->n ? &bc->b[bc->at] : NULL;
     PyTypeObject *tp = Py_TYPE(value);
-    if (b && b->name == name && b->value == value && b->tp == tp) {
+    if (b && b->name == name && b->value == value && b->tp == tp && b->epos == epos) {
         mv_kind k = (mv_kind)b->kind;
         /* only floats and tuples come back from free lists without a free
          * (which the allocator hook would have reported): re-check those */
@@ -1087,7 +1103,7 @@ add_local(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value)
         bc->b = nb;
         bc->cap = cap;
     }
-    bc->b[bc->at] = (binding){name, value, tp, ident, nid, r.slot, ref, type, (uint8_t)k};
+    bc->b[bc->at] = (binding){name, value, tp, ident, epos, nid, r.slot, ref, type, (uint8_t)k};
     bc->at++;
     if (bc->at > bc->n)
         bc->n = bc->at;
@@ -1110,12 +1126,13 @@ frame_locals(mv_capture *c, const mv_cframe *f, uint32_t depth)
     if (bc->serial != f->serial) {
         bc->serial = f->serial;
         bc->n = 0;
+        bc->table = NULL;
     }
     bc->at = 0;
     if (!f->frame && !f->ns) {
         /* explicit names (a snapshot of given objects) */
         for (uint32_t i = 0; i < f->nnames; i++) {
-            mv_status st = add_local(c, bc, f->names[i], f->values[i]);
+            mv_status st = add_local(c, bc, f->names[i], f->values[i], -1);
             if (st != MV_OK)
                 return st;
         }
@@ -1125,16 +1142,43 @@ frame_locals(mv_capture *c, const mv_cframe *f, uint32_t depth)
     if (d) {
         if (!PyDict_Check(d))
             return MV_OK; /* a custom namespace mapping: reading it runs code */
-        Py_ssize_t pos = 0;
         PyObject *k, *v;
+        const void *table;
+        Py_ssize_t nent;
+        bool opts = c->opts.nhide_values || c->opts.hide_private || c->opts.hide_names;
+        bool shaped = !opts && mv_pyi_dict_table(d, &table, &nent);
+        if (shaped && bc->table == table && bc->nentries == nent && bc->nvis <= bc->n) {
+            /* no name added since: the shown names are where they were,
+             * unless one was deleted (its entry is empty now) */
+            uint32_t j = 0;
+            while (j < bc->nvis && mv_pyi_dict_at(d, bc->b[j].epos, &k, &v) && k == bc->b[j].name)
+                j++;
+            if (j == bc->nvis) {
+                for (j = 0; j < bc->nvis; j++) {
+                    Py_ssize_t e = bc->b[j].epos;
+                    mv_pyi_dict_at(d, e, &k, &v);
+                    mv_status st = add_local(c, bc, k, v, e);
+                    if (st != MV_OK)
+                        return st;
+                }
+                return MV_OK;
+            }
+        }
+        bc->table = NULL;
+        Py_ssize_t pos = 0;
         while (mv_pyi_dict_next(d, &pos, &k, &v)) {
             if (!PyUnicode_Check(k) || (f->is_module && module_dunder(c, k)))
                 continue;
             if (f->is_module && hidden_by_opts(c, k, v))
                 continue;
-            mv_status st = add_local(c, bc, k, v);
+            mv_status st = add_local(c, bc, k, v, shaped ? pos - 1 : -1);
             if (st != MV_OK)
                 return st;
+        }
+        if (shaped) {
+            bc->table = table;
+            bc->nentries = nent;
+            bc->nvis = bc->at;
         }
         return MV_OK;
     }
@@ -1151,7 +1195,7 @@ frame_locals(mv_capture *c, const mv_cframe *f, uint32_t depth)
     for (Py_ssize_t i = 0; i < n && st == MV_OK; i++) {
         if (c->opts.nhide_values && hidden_value(c, loc[i].value))
             continue;
-        st = add_local(c, bc, loc[i].name, loc[i].value);
+        st = add_local(c, bc, loc[i].name, loc[i].value, -1);
     }
     if (loc != small)
         mv_free(loc);

@@ -198,6 +198,32 @@ mv_pyi_dict_next(PyObject *d, Py_ssize_t *pos, PyObject **key, PyObject **value)
     return 0;
 }
 
+bool
+mv_pyi_dict_table(PyObject *d, const void **table, Py_ssize_t *nentries)
+{
+    PyDictObject *mp = (PyDictObject *)d;
+    PyDictKeysObject *k = mp->ma_keys;
+    if (mp->ma_values || k->dk_kind == DICT_KEYS_GENERAL)
+        return false;
+    *table = k;
+    *nentries = k->dk_nentries;
+    return true;
+}
+
+bool
+mv_pyi_dict_at(PyObject *d, Py_ssize_t i, PyObject **key, PyObject **value)
+{
+    PyDictKeysObject *k = ((PyDictObject *)d)->ma_keys;
+    if (i < 0 || i >= k->dk_nentries || k->dk_kind == DICT_KEYS_GENERAL)
+        return false;
+    PyDictUnicodeEntry *ep = &DK_UNICODE_ENTRIES(k)[i];
+    if (!ep->me_value || !ep->me_key)
+        return false;
+    *key = ep->me_key;
+    *value = ep->me_value;
+    return true;
+}
+
 int
 mv_pyi_set_next(PyObject *set, Py_ssize_t *pos, PyObject **key)
 {

@@ -56,6 +56,14 @@ PyObject *mv_pyi_long_decimal(PyObject *o);
  * a combined table with str keys directly (the usual layout of module and
  * class namespaces); other layouts go through PyDict_Next. */
 int mv_pyi_dict_next(PyObject *d, Py_ssize_t *pos, PyObject **key, PyObject **value);
+/* For a combined str-keyed table: the table and how many entry positions it
+ * has used. While both stay the same no key was added: entries are only
+ * appended, a deletion empties its entry, a resize makes a new table.
+ * False for other layouts. */
+bool mv_pyi_dict_table(PyObject *d, const void **table, Py_ssize_t *nentries);
+/* The entry at position i (a position mv_pyi_dict_next passed: *pos - 1) of
+ * such a table; false if it is empty now or out of range. */
+bool mv_pyi_dict_at(PyObject *d, Py_ssize_t i, PyObject **key, PyObject **value);
 
 /* The dict locals() left on an optimized frame (3.11/3.12 keep it on the
  * frame and refresh it at each locals() call); NULL if none, and always NULL
