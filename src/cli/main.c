@@ -541,6 +541,11 @@ cmd_run(int argc, char **argv)
         return EXIT_INTERNAL;
     }
     int exit_code = res.exit_code;
+    if (res.forked_child) {
+        /* a process the program forked: the parent writes the trace */
+        mv_trace_free(tr);
+        return exit_code;
+    }
     if (st != MV_OK) {
         fprintf(stderr, "%s: %s; the %u steps recorded before are kept\n", prog_name,
                 res.error[0] ? res.error : mv_strerror(st), mv_trace_nsteps(tr));

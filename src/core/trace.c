@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bgwrite.h"
 #include "trace.h"
 
 /* record tags */
@@ -86,11 +87,19 @@ struct mv_trace {
     mv_buf out;        /* the program's stdout */
     bool out_cut;
 
-    /* the stream: bytes [0, spilled) are in spill_fd, the rest in `stream` */
+    /* the stream: bytes [0, spilled) are in spill_fd, the rest in `stream`;
+     * the last spilled chunk may still be on its way to the file, written
+     * by a background thread from `fly` (settle() waits for it) */
     mv_buf stream;
     int spill_fd;          /* -1: not spilled (yet) */
     uint64_t spilled;
     bool spill_failed;     /* no temporary file: keep everything in memory */
+    size_t spill_bytes;    /* spill once the in-memory part is this long */
+    mv_bgwrite *bg;        /* the writer thread, once there is one */
+    bool bg_off;           /* write synchronously (no thread, or forked) */
+    char *fly;             /* the chunk being written / the spare buffer */
+    size_t fly_len, fly_cap;
+    bool fly_busy;
     /* read-only mappings of the spilled stream; the newest is used, older
      * ones stay valid for readers created before (released with the trace) */
     void *maps[MAX_MAPS];
@@ -267,6 +276,7 @@ mv_trace_new(mv_trace **out, const mv_limits *lim)
     tr->exc_step = UINT32_MAX;
     tr->next_ref = 1;
     tr->spill_fd = -1;
+    tr->spill_bytes = SPILL_BYTES;
     if (mv_trace_intern(tr, "", 0) != 0) {
         mv_trace_free(tr);
         return MV_ENOMEM;
@@ -299,6 +309,8 @@ mv_trace_free(mv_trace *tr)
     mv_free(tr->end_message);
     mv_buf_release(&tr->out);
     mv_buf_release(&tr->stream);
+    mv_bgwrite_free(tr->bg);
+    mv_free(tr->fly);
     for (int i = 0; i < tr->nmaps; i++)
         munmap(tr->maps[i], tr->maplens[i]);
     if (tr->spill_fd >= 0)
@@ -548,25 +560,77 @@ mv_trace_stream_bytes(const mv_trace *tr)
 static bool
 write_at(int fd, const char *p, size_t n, uint64_t off)
 {
-    while (n) {
-        ssize_t w = pwrite(fd, p, n, (off_t)off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        p += w;
-        n -= (size_t)w;
-        off += (uint64_t)w;
-    }
-    return true;
+    return mv_pwrite_all(fd, p, n, off);
 }
 
-/* Move the in-memory stream to the temporary file (between steps). */
+/* The file cannot take more (disk full): bring the whole stream back into
+ * memory, [0, spilled) from the file, then `mid` (a chunk that was not
+ * written), then the in-memory tail, and stop spilling. Mappings made
+ * before stay valid for their readers. */
+static void
+unspill(mv_trace *tr, const char *mid, size_t nmid)
+{
+    mv_buf *s = &tr->stream;
+    size_t head = (size_t)tr->spilled, n = head + nmid + s->len;
+    char *m = mv_malloc(n + 1);
+    if (!m) {
+        fail(tr, MV_ENOMEM);
+        return;
+    }
+    size_t got = 0;
+    while (got < head) {
+        ssize_t r = pread(tr->spill_fd, m + got, head - got, (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            mv_free(m);
+            fail(tr, MV_EIO);
+            return;
+        }
+        got += (size_t)r;
+    }
+    if (nmid)
+        memcpy(m + head, mid, nmid);
+    if (s->len)
+        memcpy(m + head + nmid, s->data, s->len);
+    m[n] = '\0';
+    mv_free(s->data);
+    s->data = m;
+    s->len = n;
+    s->cap = n + 1;
+    tr->spilled = 0;
+    tr->spill_failed = true;
+}
+
+/* Make sure the chunk handed to the writer thread is in the file. If the
+ * thread could not write it, write it here; if that fails too (disk full),
+ * put it back in front of the in-memory stream and stop spilling, so no
+ * byte is lost. False when spilling stopped. */
+static bool
+settle(mv_trace *tr)
+{
+    if (!tr->fly_busy)
+        return !tr->spill_failed;
+    tr->fly_busy = false;
+    uint64_t off = tr->spilled - tr->fly_len;
+    if (mv_bgwrite_wait(tr->bg))
+        return true;
+    if (!mv_bgwrite_usable(tr->bg))
+        tr->bg_off = true; /* a forked child: from now on write here */
+    if (write_at(tr->spill_fd, tr->fly, tr->fly_len, off))
+        return true;
+    tr->spilled = off;
+    unspill(tr, tr->fly, tr->fly_len);
+    return false;
+}
+
+/* Move the in-memory stream to the temporary file (between steps): handed
+ * to the writer thread, which writes it while recording goes on into the
+ * spare buffer. */
 static void
 spill(mv_trace *tr)
 {
-    if (tr->spill_failed)
+    if (tr->spill_failed || !settle(tr))
         return;
     if (tr->spill_fd < 0) {
         const char *dir = getenv("TMPDIR");
@@ -580,9 +644,28 @@ spill(mv_trace *tr)
         unlink(path);
         tr->spill_fd = fd;
     }
+    if (!tr->bg && !tr->bg_off && !(tr->bg = mv_bgwrite_new()))
+        tr->bg_off = true;
+    if (!tr->bg_off) {
+        mv_buf *s = &tr->stream;
+        char *full = s->data;
+        size_t len = s->len, cap = s->cap;
+        s->data = tr->fly;
+        s->cap = tr->fly_cap;
+        s->len = 0;
+        if (s->data)
+            s->data[0] = '\0';
+        tr->fly = full;
+        tr->fly_cap = cap;
+        tr->fly_len = len;
+        tr->fly_busy = true;
+        mv_bgwrite_submit(tr->bg, tr->spill_fd, full, len, tr->spilled);
+        tr->spilled += len;
+        return;
+    }
     if (!write_at(tr->spill_fd, tr->stream.data, tr->stream.len, tr->spilled)) {
-        /* disk full: stop spilling, the rest stays in memory */
-        tr->spill_failed = true;
+        /* disk full: everything back in memory, no more spilling */
+        unspill(tr, NULL, 0);
         return;
     }
     tr->spilled += tr->stream.len;
@@ -596,6 +679,7 @@ static bool
 view(const mv_trace *ctr, const unsigned char **base, size_t *len)
 {
     mv_trace *tr = (mv_trace *)ctr; /* the mapping is a cache */
+    settle(tr);
     if (tr->spilled == 0) {
         *base = (const unsigned char *)tr->stream.data;
         *len = tr->stream.len;
@@ -607,12 +691,19 @@ view(const mv_trace *ctr, const unsigned char **base, size_t *len)
         *len = total;
         return true;
     }
-    if (tr->nmaps == MAX_MAPS ||
-        !write_at(tr->spill_fd, tr->stream.data, tr->stream.len, tr->spilled))
-        return false;
-    void *m = mmap(NULL, total, PROT_READ, MAP_SHARED, tr->spill_fd, 0);
-    if (m == MAP_FAILED)
-        return false;
+    void *m = MAP_FAILED;
+    if (tr->nmaps < MAX_MAPS &&
+        write_at(tr->spill_fd, tr->stream.data, tr->stream.len, tr->spilled))
+        m = mmap(NULL, total, PROT_READ, MAP_SHARED, tr->spill_fd, 0);
+    if (m == MAP_FAILED) {
+        /* the file cannot show it all: read it back into memory */
+        unspill(tr, NULL, 0);
+        if (tr->spilled)
+            return false;
+        *base = (const unsigned char *)tr->stream.data;
+        *len = tr->stream.len;
+        return true;
+    }
     tr->maps[tr->nmaps] = m;
     tr->maplens[tr->nmaps++] = total;
     *base = m;
@@ -633,6 +724,12 @@ view_release_below(const unsigned char *base, size_t upto, const mv_trace *tr)
     madvise((void *)base, n, MADV_DONTNEED);
 }
 
+void
+mv_trace_set_spill_bytes(mv_trace *tr, size_t n)
+{
+    tr->spill_bytes = n ? n : 1;
+}
+
 mv_status
 mv_rec_begin(mv_trace *tr, mv_event ev, uint32_t file, uint32_t line)
 {
@@ -642,7 +739,7 @@ mv_rec_begin(mv_trace *tr, mv_event ev, uint32_t file, uint32_t line)
         return MV_ELIMIT;
     tr->in_step = true;
     tr->cur = tr->nsteps;
-    if (tr->stream.len >= SPILL_BYTES)
+    if (tr->stream.len >= tr->spill_bytes)
         spill(tr);
     tr->step_start = tr->spilled + tr->stream.len;
     tr->ncframes = 0;

@@ -274,6 +274,9 @@ uint32_t mv_trace_nsteps(const mv_trace *tr);
 mv_status mv_trace_status(const mv_trace *tr);
 /* Bytes used by the encoded stream (for benchmarks and docs). */
 size_t mv_trace_stream_bytes(const mv_trace *tr);
+/* Spill the stream to its temporary file in chunks of about n bytes
+ * (default 4 MiB; tests use small chunks to exercise the file path). */
+void mv_trace_set_spill_bytes(mv_trace *tr, size_t n);
 
 /* ---- recording one step ----
  * mv_rec_begin; then mv_rec_frame / mv_rec_local for each frame outermost

@@ -292,6 +292,7 @@ mv_py_run(const mv_run_opts *o, mv_trace *tr, mv_run_result *res)
     mv_trace_set_program(tr, absprog);
     mv_status st = run_main(o, tr, res, absprog);
     mv_free(absprog);
+    res->forked_child = mv_tracer_forked_child();
     if (Py_FinalizeEx() < 0 && res->exit_code == 0)
         res->exit_code = 120; /* as python: flushing stdout failed */
     return st;

@@ -21,6 +21,7 @@ typedef struct mv_run_result {
     int exit_code;  /* the code the program's process would exit with */
     mv_end end;     /* also recorded in the trace */
     bool compiled;  /* false: SyntaxError (reported on stderr by Python) */
+    bool forked_child; /* this is a child the program forked: write nothing */
     char error[256];/* why memview itself failed, when the status is not OK */
 } mv_run_result;
 

@@ -12,6 +12,7 @@
  * sys.stdout.write() pass through it to the real stream unchanged, and the
  * text is appended to the trace so each step knows what was printed. */
 #include <Python.h>
+#include <pthread.h>
 #include <frameobject.h>
 
 #include <limits.h>
@@ -69,6 +70,22 @@ struct mv_tracer {
 
 /* The active tracer; the GIL protects it. */
 static mv_tracer *active;
+
+/* Set in the child of a fork(): the recording belongs to the parent (it
+ * shares the parent's spill file); the child runs on untraced. */
+static volatile bool forked_child;
+
+static void
+on_fork_child(void)
+{
+    forked_child = true;
+}
+
+bool
+mv_tracer_forked_child(void)
+{
+    return forked_child;
+}
 
 /* ---- stdout tee ---- */
 
@@ -303,6 +320,10 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
     mv_tracer *t = active;
     if (!t)
         return 0;
+    if (forked_child) {
+        PyEval_SetTrace(NULL, NULL);
+        return 0;
+    }
     if (t->limit && t->keep_running)
         return 0;
     if (t->limit) {
@@ -547,6 +568,9 @@ mv_tracer_start(mv_tracer *t)
         Py_INCREF(out);
         t->orig_stdout = out;
     }
+    static bool atfork;
+    if (!atfork)
+        atfork = pthread_atfork(NULL, NULL, on_fork_child) == 0;
     active = t;
     PyEval_SetTrace(trace_cb, NULL);
     return MV_OK;

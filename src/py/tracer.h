@@ -48,6 +48,9 @@ void mv_tracer_stop(mv_tracer *t);
 /* The exception type raised into the program when the step limit is hit. */
 PyObject *mv_tracer_limit_exc(mv_tracer *t);
 bool mv_tracer_hit_limit(const mv_tracer *t);
+/* This process is the child of a fork() made while recording: it stopped
+ * recording, and must not write the trace (the parent does). */
+bool mv_tracer_forked_child(void);
 /* First recording failure (MV_ENOMEM ...), MV_OK otherwise. */
 mv_status mv_tracer_error(const mv_tracer *t);
 

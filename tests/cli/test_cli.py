@@ -365,6 +365,38 @@ def case_max_steps(t):
     check(state.get("step") == 49, "--step last should be 49, is %r" % state.get("step"))
 
 
+def case_fork(t):
+    """A program that forks after its trace has spilled to disk: the child runs on
+    untraced and writes nothing of memview's; the parent's trace is whole."""
+    prog = t.write("fork.py", "import os, sys\n"
+                   "t = 0\n"
+                   "for i in range(120000):\n"
+                   "    t += i\n"
+                   "pid = os.fork()\n"
+                   "for i in range(2000):\n"
+                   "    t += i\n"
+                   "if pid == 0:\n"
+                   "    print('child', t, flush=True)\n"
+                   "    sys.exit(0)\n"
+                   "os.waitpid(pid, 0)\n"
+                   "print('parent', t)\n")
+    mv = t.mv(["--max-steps", "10000000", "-f", "state", "-o", "-"], prog)
+    check(mv.rc == 0, "exit code %r: %r" % (mv.rc, mv))
+    text = mv.out.decode("utf-8")
+    lines = text.split("\n", 2)
+    check(lines[0].startswith("child ") and lines[1].startswith("parent "),
+          "the program's lines do not come first: %r" % text[:300])
+    try:
+        state = json.loads(lines[2])
+    except ValueError as e:
+        raise Failure("not exactly one JSON document after the output (%s): %r"
+                      % (e, lines[2][:300]))
+    check(state.get("stdout") == lines[1] + "\n",
+          "the trace's stdout should be the parent's alone: %r" % state.get("stdout"))
+    # two steps per iteration of each loop (the `for` line and its body)
+    check(state.get("steps", 0) > 2 * 122000, "steps: %r" % state.get("steps"))
+
+
 def case_sigint(t):
     prog = t.write("sleep.py", "import time\nprint('ready', flush=True)\n"
                    "n = 0\nwhile True:\n    n += 1\n    time.sleep(0.02)\n")

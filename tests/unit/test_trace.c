@@ -4,10 +4,13 @@
  * is rebuilt (mv_trace_state) and replayed (mv_trace_iter) and compared with
  * it field by field. Identity rules, limits and allocation failures are
  * exercised one by one. */
+#define _DEFAULT_SOURCE 1 /* setrlimit */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "core/trace.h"
 #include "harness.h"
@@ -483,6 +486,8 @@ bind_new(int i)
     add_local(&W.fr[W.nfr - 1], i);
 }
 
+static size_t spill_chunk; /* 0: the trace's default */
+
 static bool
 world_init(uint64_t seed, const mv_limits *lim)
 {
@@ -496,6 +501,8 @@ world_init(uint64_t seed, const mv_limits *lim)
         W.tr = NULL;
         return false;
     }
+    if (spill_chunk)
+        mv_trace_set_spill_bytes(W.tr, spill_chunk);
     mv_trace_set_python(W.tr, "3.12.1");
     mv_trace_set_program(W.tr, "prog.py");
     static const char *tn[MV_K__COUNT] = {
@@ -1066,6 +1073,40 @@ test_roundtrip(void)
         if (harness_failed != failed_before)
             fprintf(stderr, "roundtrip: seed %llu failed\n", (unsigned long long)seed);
     }
+    CHECK_INT_EQ(blocks_now(), base);
+}
+
+/* The stream spilled to its file in small chunks (written by the
+ * background writer), then the same when the file stops taking bytes part
+ * way (a file size limit stands in for a full disk): every step must still
+ * read back whole. */
+static void
+test_spill(void)
+{
+    size_t base = blocks_now();
+    spill_chunk = 2048;
+    run_script(0x51ed270b27a1f1a3ull, 1500, NULL);
+    CHECK_INT_EQ(W.err, MV_OK);
+    CHECK_INT_EQ(mv_trace_status(W.tr), MV_OK);
+    CHECK(mv_trace_stream_bytes(W.tr) > 20 * spill_chunk);
+    check_trace(W.tr, W.exp, W.nexp, "spill");
+    world_free();
+
+    struct rlimit old, lim;
+    CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    lim = old;
+    lim.rlim_cur = 16384;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    run_script(0x2545f4914f6cdd1dull, 1500, NULL);
+    CHECK_INT_EQ(W.err, MV_OK);
+    CHECK_INT_EQ(mv_trace_status(W.tr), MV_OK);
+    CHECK(mv_trace_stream_bytes(W.tr) > 20 * spill_chunk);
+    check_trace(W.tr, W.exp, W.nexp, "spill, file full");
+    world_free();
+    CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    signal(SIGXFSZ, SIG_DFL);
+    spill_chunk = 0;
     CHECK_INT_EQ(blocks_now(), base);
 }
 
@@ -2043,7 +2084,7 @@ main(void)
     static void (*const tests[])(void) = {
         test_buf,       test_map,           test_identity,    test_forget,
         test_refcounts, test_back,          test_locations,   test_step_limit,
-        test_roundtrip, test_oom_recording, test_oom_reading,
+        test_roundtrip, test_spill,         test_oom_recording, test_oom_reading,
     };
     for (size_t i = 0; i < sizeof tests / sizeof *tests; i++) {
         soft_printed = 0;
