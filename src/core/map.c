@@ -61,12 +61,24 @@ raw_put(uint64_t *keys, uint64_t *vals, size_t cap, uint64_t key, uint64_t val)
 mv_status
 mv_map_put(mv_map *m, uint64_t key, uint64_t val)
 {
+    if (m->cap && (m->count + 1) * 4 <= m->cap * 3) {
+        /* room for one more: one probe finds the key or where it goes */
+        size_t i = slot_of(key, m->cap);
+        while (m->keys[i] && m->keys[i] != key)
+            i = (i + 1) & (m->cap - 1);
+        if (!m->keys[i]) {
+            m->keys[i] = key;
+            m->count++;
+        }
+        m->vals[i] = val;
+        return MV_OK;
+    }
     uint64_t *v = mv_map_get(m, key);
     if (v) {
         *v = val;
         return MV_OK;
     }
-    if ((m->count + 1) * 4 > m->cap * 3) {
+    {
         size_t cap = m->cap ? m->cap * 2 : 64;
         uint64_t *keys = mv_calloc(cap, sizeof *keys);
         uint64_t *vals = mv_malloc(cap * sizeof *vals);

@@ -148,7 +148,7 @@ struct mv_trace {
     bool phase_unreach;
     /* live program memory by type (string id + 1 -> index + 1 in mt) */
     mv_memtype *mt;
-    uint32_t nmt, capmt;
+    uint32_t nmt, capmt, mthint;
     mv_map mtmap;
     char *allocator;
     mv_pool_snap pools;
@@ -1308,16 +1308,16 @@ push_event(mv_trace *tr)
 
 /* Move the live totals of one type by a signed count/bytes. */
 static void
-mt_apply(mv_memtype **mt, uint32_t *nmt, uint32_t *capmt, mv_map *map, uint32_t type,
-         int64_t count, int64_t bytes, bool *nomem)
+mt_apply(mv_memtype **mt, uint32_t *nmt, uint32_t *capmt, mv_map *map, uint32_t *hint,
+         uint32_t type, int64_t count, int64_t bytes, bool *nomem)
 {
     if (!count && !bytes)
         return;
     uint32_t i;
     uint64_t *v = NULL;
-    /* most steps move one type (the loop's ints): try the last one first */
-    if (*nmt && (*mt)[*nmt - 1].type == type) {
-        i = *nmt - 1;
+    /* most steps move one type (the loop's ints): try the last one used */
+    if (*hint < *nmt && (*mt)[*hint].type == type) {
+        i = *hint;
     } else if ((v = mv_map_get(map, (uint64_t)type + 1)) != NULL) {
         i = (uint32_t)(*v - 1);
     } else {
@@ -1329,6 +1329,7 @@ mt_apply(mv_memtype **mt, uint32_t *nmt, uint32_t *capmt, mv_map *map, uint32_t 
         i = (*nmt)++;
         (*mt)[i] = (mv_memtype){type, 0, 0};
     }
+    *hint = i;
     mv_memtype *m = &(*mt)[i];
     m->blocks = count < 0 && (uint64_t)-count > m->blocks ? 0 : m->blocks + (uint64_t)count;
     m->bytes = bytes < 0 && (uint64_t)-bytes > m->bytes ? 0 : m->bytes + (uint64_t)bytes;
@@ -1341,7 +1342,8 @@ rec_apply(mv_trace *tr, const mv_mevent *e)
         return;
     bool nomem = false;
     int64_t sign = e->kind == MV_MEV_ALLOC ? 1 : -1;
-    mt_apply(&tr->mt, &tr->nmt, &tr->capmt, &tr->mtmap, e->type, sign * (int64_t)e->count,
+    mt_apply(&tr->mt, &tr->nmt, &tr->capmt, &tr->mtmap, &tr->mthint, e->type,
+             sign * (int64_t)e->count,
              sign * (int64_t)e->bytes, &nomem);
     if (nomem)
         fail(tr, MV_ENOMEM);
@@ -1660,7 +1662,7 @@ typedef struct dec {
     uint32_t *evrefs;
     uint32_t nevrefs, capevrefs;
     mv_memtype *mt;
-    uint32_t nmt, capmt;
+    uint32_t nmt, capmt, mthint;
     mv_map mtmap;
     bool mem_changed;
 } dec;
@@ -2012,7 +2014,8 @@ dec_events(dec *d)
                 overflow = true;
             int64_t sign = e->kind == MV_MEV_ALLOC ? 1 : -1;
             bool nomem = false;
-            mt_apply(&d->mt, &d->nmt, &d->capmt, &d->mtmap, e->type, sign * (int64_t)e->count,
+            mt_apply(&d->mt, &d->nmt, &d->capmt, &d->mtmap, &d->mthint, e->type,
+                     sign * (int64_t)e->count,
                      sign * (int64_t)e->bytes, &nomem);
             if (nomem) {
                 d->nomem = true;

@@ -105,6 +105,8 @@ struct mv_capture {
     /* in-process use only (session.c): see mv_capture_opts */
     mv_capture_opts opts;
     mv_map adjust; /* object address -> references memview's call holds */
+    uint64_t int_size[64]; /* see size_of */
+    uint64_t float_size;
 };
 
 mv_status
@@ -406,8 +408,32 @@ ident_of(mv_capture *c, PyObject *o, mv_kind k)
 /* sys.getsizeof without running user code: the type's __sizeof__ if it is a
  * C method (builtins, and user classes that do not override it), else the
  * C layout; plus the allocator pre-header, as getsizeof adds it. */
+static uint64_t size_of_slow(mv_capture *c, PyObject *o);
+
+/* The sizes of exact ints (by digit count) and floats, as their own
+ * __sizeof__ gave them the first time: a program makes many. */
+#define INT_SIZES 64
 static uint64_t
 size_of(mv_capture *c, PyObject *o)
+{
+    if (PyLong_CheckExact(o)) {
+        size_t n = mv_pyi_long_ndigits(o);
+        if (n >= INT_SIZES)
+            return size_of_slow(c, o);
+        if (!c->int_size[n])
+            c->int_size[n] = size_of_slow(c, o);
+        return c->int_size[n];
+    }
+    if (PyFloat_CheckExact(o)) {
+        if (!c->float_size)
+            c->float_size = size_of_slow(c, o);
+        return c->float_size;
+    }
+    return size_of_slow(c, o);
+}
+
+static uint64_t
+size_of_slow(mv_capture *c, PyObject *o)
 {
     PyTypeObject *tp = Py_TYPE(o);
     Py_ssize_t size = -1;

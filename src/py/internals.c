@@ -16,6 +16,9 @@
 #include "internal/pycore_object.h"
 #include "internal/pycore_interp.h"
 #include "internal/pycore_pystate.h"
+#if PY_VERSION_HEX >= 0x030C0000
+#include "internal/pycore_long.h"
+#endif
 #if PY_VERSION_HEX >= 0x030D0000
 #include "internal/pycore_setobject.h"
 #endif
@@ -303,6 +306,17 @@ mv_pyi_is_immortal(PyObject *o)
             return true;
     /* a statically linked interpreter: static objects start near 1e9 */
     return Py_REFCNT(o) >= 999999999;
+#endif
+}
+
+size_t
+mv_pyi_long_ndigits(PyObject *o)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return (size_t)_PyLong_DigitCount((PyLongObject *)o);
+#else
+    Py_ssize_t n = Py_SIZE(o);
+    return (size_t)(n < 0 ? -n : n);
 #endif
 }
 

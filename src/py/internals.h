@@ -49,6 +49,8 @@ bool mv_pyi_is_immortal(PyObject *o);
  * code runs; int subclasses are formatted as their int value). New
  * reference to a str, or NULL with an exception set. */
 PyObject *mv_pyi_long_decimal(PyObject *o);
+/* Digits (of 30 bits) an int uses: what its size depends on. */
+size_t mv_pyi_long_ndigits(PyObject *o);
 
 
 
