@@ -478,6 +478,34 @@ enqueue(mv_capture *c, PyObject *o, const mv_recref *r, mv_kind k, uint32_t t)
     return MV_OK;
 }
 
+/* The count the program holds: memview's own references (in-process
+ * calls) taken off; -1 for immortal objects. */
+static int64_t
+program_refcount(mv_capture *c, PyObject *o, bool immortal)
+{
+    if (immortal)
+        return -1;
+    int64_t n = (int64_t)Py_REFCNT(o);
+    if (c->adjust.count) {
+        uint64_t *adj = mv_map_get(&c->adjust, (uint64_t)(uintptr_t)o);
+        if (adj)
+            n -= (int64_t)*adj;
+    }
+    return n;
+}
+
+/* First reached in this step: an immutable scalar recorded before needs
+ * only its count (read_object would do the same), anything else is queued
+ * for reading. */
+static mv_status
+reached_now(mv_capture *c, PyObject *o, const mv_recref *r, mv_kind k, uint32_t t)
+{
+    c->nreached++;
+    if (r->known && k != MV_K_TUPLE && k != MV_K_FROZENSET)
+        return mv_rec_refcount(c->tr, r, program_refcount(c, o, r->immortal));
+    return enqueue(c, o, r, k, t);
+}
+
 /* Find or assign o's ref; queue it for reading if first reached now. */
 static mv_status
 reach_full(mv_capture *c, PyObject *o, mv_recref *r, mv_kind *kind, uint32_t *type,
@@ -491,8 +519,7 @@ reach_full(mv_capture *c, PyObject *o, mv_recref *r, mv_kind *kind, uint32_t *ty
     mv_status st = mv_rec_ref(c->tr, (uint64_t)(uintptr_t)o, t, pre, ident, r);
     if (st != MV_OK || r->seen)
         return st;
-    c->nreached++;
-    return enqueue(c, o, r, *kind, t);
+    return reached_now(c, o, r, *kind, t);
 }
 
 static mv_status
@@ -799,12 +826,7 @@ read_object(mv_capture *c, const qitem *q)
     if (!immortal && !q->r.known)
         immortal = mv_pyi_is_immortal(o);
 #endif
-    int64_t refcount = immortal ? -1 : (int64_t)Py_REFCNT(o);
-    if (!immortal && c->adjust.count) {
-        uint64_t *adj = mv_map_get(&c->adjust, (uint64_t)(uintptr_t)o);
-        if (adj)
-            refcount -= (int64_t)*adj;
-    }
+    int64_t refcount = program_refcount(c, o, immortal);
     if (q->r.known && k != MV_K_TUPLE && k != MV_K_FROZENSET)
         return mv_rec_refcount(c->tr, &q->r, refcount);
 
@@ -1100,8 +1122,7 @@ add_local(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value, Py_
         if (mv_rec_touch(c->tr, b->slot, b->ref, ident, &r)) {
             bc->at++;
             if (!r.seen) {
-                c->nreached++;
-                mv_status st = enqueue(c, value, &r, k, b->type);
+                mv_status st = reached_now(c, value, &r, k, b->type);
                 if (st != MV_OK)
                     return st;
             }
