@@ -1081,16 +1081,6 @@ same_names(const rframe *a, const rframe *b)
 }
 
 static void
-encode_locals(mv_buf *s, const rframe *f)
-{
-    mv_buf_uv(s, f->nlocals);
-    for (uint32_t k = 0; k < f->nlocals; k++) {
-        mv_buf_uv(s, f->locals[k].name);
-        mv_buf_uv(s, f->locals[k].ref);
-    }
-}
-
-static void
 write_key(mv_trace *tr, const uint32_t *set, uint32_t nset, size_t stdout_len)
 {
     mv_buf *s = &tr->stream;
@@ -1099,38 +1089,51 @@ write_key(mv_trace *tr, const uint32_t *set, uint32_t nset, size_t stdout_len)
         fail(tr, MV_ENOMEM);
         return;
     }
-    mv_buf_putc(s, T_KEY);
-    mv_buf_uv(s, tr->cur);
-    mv_buf_putc(s, (char)tr->cur_ev);
-    mv_buf_uv(s, tr->cur_file);
-    mv_buf_uv(s, tr->cur_line);
-    mv_buf_uv(s, tr->ncframes);
+    size_t room = 2 + 12 * MV_UV_MAX + (size_t)nset * 4 * MV_UV_MAX + (size_t)tr->nmt * 3 * MV_UV_MAX;
+    for (uint32_t i = 0; i < tr->ncframes; i++)
+        room += (5 + 2 * (size_t)tr->cframes[i].nlocals) * MV_UV_MAX;
+    unsigned char *p = mv_buf_room(s, room);
+    if (!p) {
+        fail(tr, MV_ENOMEM);
+        return;
+    }
+    *p++ = T_KEY;
+    p = mv_put_uv(p, tr->cur);
+    *p++ = tr->cur_ev;
+    p = mv_put_uv(p, tr->cur_file);
+    p = mv_put_uv(p, tr->cur_line);
+    p = mv_put_uv(p, tr->ncframes);
     for (uint32_t i = 0; i < tr->ncframes; i++) {
         const rframe *f = &tr->cframes[i];
-        mv_buf_uv(s, f->serial);
-        mv_buf_uv(s, f->function);
-        mv_buf_uv(s, f->file);
-        mv_buf_uv(s, f->line);
-        encode_locals(s, f);
+        p = mv_put_uv(p, f->serial);
+        p = mv_put_uv(p, f->function);
+        p = mv_put_uv(p, f->file);
+        p = mv_put_uv(p, f->line);
+        p = mv_put_uv(p, f->nlocals);
+        for (uint32_t k = 0; k < f->nlocals; k++) {
+            p = mv_put_uv(p, f->locals[k].name);
+            p = mv_put_uv(p, f->locals[k].ref);
+        }
     }
-    mv_buf_uv(s, nset);
+    p = mv_put_uv(p, nset);
     for (uint32_t i = 0; i < nset; i++) {
         const live *l = &tr->slots[set[i]];
-        mv_buf_uv(s, l->ref);
-        mv_buf_uv(s, l->addr);
-        mv_buf_uv(s, l->ver_off);
-        mv_buf_sv(s, l->refcount);
+        p = mv_put_uv(p, l->ref);
+        p = mv_put_uv(p, l->addr);
+        p = mv_put_uv(p, l->ver_off);
+        p = mv_put_sv(p, l->refcount);
     }
-    mv_buf_uv(s, stdout_len);
-    mv_buf_uv(s, ((uint64_t)tr->frames_hidden << 1) | tr->truncated);
-    mv_buf_uv(s, tr->last_new_ref);
-    mv_buf_uv(s, tr->last_new_addr);
-    mv_buf_uv(s, tr->nmt);
+    p = mv_put_uv(p, stdout_len);
+    p = mv_put_uv(p, ((uint64_t)tr->frames_hidden << 1) | tr->truncated);
+    p = mv_put_uv(p, tr->last_new_ref);
+    p = mv_put_uv(p, tr->last_new_addr);
+    p = mv_put_uv(p, tr->nmt);
     for (uint32_t i = 0; i < tr->nmt; i++) {
-        mv_buf_uv(s, tr->mt[i].type);
-        mv_buf_uv(s, tr->mt[i].blocks);
-        mv_buf_uv(s, tr->mt[i].bytes);
+        p = mv_put_uv(p, tr->mt[i].type);
+        p = mv_put_uv(p, tr->mt[i].blocks);
+        p = mv_put_uv(p, tr->mt[i].bytes);
     }
+    mv_buf_commit(s, p);
     if (s->failed) {
         fail(tr, MV_ENOMEM);
         return;
