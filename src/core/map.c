@@ -4,14 +4,7 @@
 
 #include "mv.h"
 
-static inline size_t
-slot_of(uint64_t k, size_t cap)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return (size_t)k & (cap - 1);
-}
+#define slot_of mv_map_slot_
 
 void
 mv_map_init(mv_map *m)
@@ -33,19 +26,6 @@ mv_map_clear(mv_map *m)
     if (m->keys)
         memset(m->keys, 0, m->cap * sizeof *m->keys);
     m->count = 0;
-}
-
-uint64_t *
-mv_map_get(const mv_map *m, uint64_t key)
-{
-    if (!m->cap)
-        return NULL;
-    for (size_t i = slot_of(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
-        if (m->keys[i] == key)
-            return &m->vals[i];
-        if (!m->keys[i])
-            return NULL;
-    }
 }
 
 static void

@@ -194,8 +194,27 @@ typedef struct mv_map {
 void mv_map_init(mv_map *m);
 void mv_map_release(mv_map *m);
 void mv_map_clear(mv_map *m);
+static inline size_t
+mv_map_slot_(uint64_t k, size_t cap)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return (size_t)k & (cap - 1);
+}
 /* Pointer to the value for key, or NULL. Valid until the next insert. */
-uint64_t *mv_map_get(const mv_map *m, uint64_t key);
+static inline uint64_t *
+mv_map_get(const mv_map *m, uint64_t key)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = mv_map_slot_(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
+        if (m->keys[i] == key)
+            return &m->vals[i];
+        if (!m->keys[i])
+            return NULL;
+    }
+}
 /* Insert or overwrite. MV_ENOMEM if growing failed (map unchanged). */
 mv_status mv_map_put(mv_map *m, uint64_t key, uint64_t val);
 bool mv_map_del(mv_map *m, uint64_t key);

@@ -185,10 +185,8 @@ hash_bytes(const void *p, size_t n)
 }
 
 static bool
-grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+grow_slow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 {
-    if (need <= *cap)
-        return true;
     uint32_t c = *cap ? *cap : 16;
     while (c < need)
         c *= 2;
@@ -198,6 +196,12 @@ grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
     *p = q;
     *cap = c;
     return true;
+}
+
+static inline bool
+grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    return need <= *cap || grow_slow(p, cap, need, elem);
 }
 
 static mv_status
@@ -813,7 +817,7 @@ release_slot(mv_trace *tr, uint32_t i)
 /* Detach the slot from its address: the object there is gone (or replaced).
  * A slot that is still reachable-at-the-previous-step stays until rec_end
  * has recorded its drop. */
-static void
+static inline void
 retire(mv_trace *tr, uint32_t i)
 {
     live *l = &tr->slots[i];
@@ -824,7 +828,7 @@ retire(mv_trace *tr, uint32_t i)
         release_slot(tr, i);
 }
 
-static mv_status reached(mv_trace *tr, uint32_t i, mv_recref *out);
+static inline mv_status reached(mv_trace *tr, uint32_t i, mv_recref *out);
 static void free_event(mv_trace *tr, const live *l, mv_free_cause cause, uint8_t gen,
                        uint64_t bytes, uint32_t by);
 static void encode_events(mv_trace *tr, mv_buf *s);
@@ -887,7 +891,7 @@ mv_rec_touch(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash, mv_
     return reached(tr, slot, out) == MV_OK;
 }
 
-static mv_status
+static inline mv_status
 reached(mv_trace *tr, uint32_t i, mv_recref *out)
 {
     live *l = &tr->slots[i];

@@ -463,7 +463,7 @@ size_of_slow(mv_capture *c, PyObject *o)
 
 /* ---- reaching objects ---- */
 
-static mv_status
+static inline mv_status
 enqueue(mv_capture *c, PyObject *o, const mv_recref *r, mv_kind k, uint32_t t)
 {
     if (c->nq == c->capq) {
@@ -480,7 +480,7 @@ enqueue(mv_capture *c, PyObject *o, const mv_recref *r, mv_kind k, uint32_t t)
 
 /* The count the program holds: memview's own references (in-process
  * calls) taken off; -1 for immortal objects. */
-static int64_t
+static inline int64_t
 program_refcount(mv_capture *c, PyObject *o, bool immortal)
 {
     if (immortal)
@@ -497,7 +497,7 @@ program_refcount(mv_capture *c, PyObject *o, bool immortal)
 /* First reached in this step: an immutable scalar recorded before needs
  * only its count (read_object would do the same), anything else is queued
  * for reading. */
-static mv_status
+static inline mv_status
 reached_now(mv_capture *c, PyObject *o, const mv_recref *r, mv_kind k, uint32_t t)
 {
     c->nreached++;
