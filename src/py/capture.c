@@ -1191,20 +1191,22 @@ frame_locals(mv_capture *c, const mv_cframe *f, uint32_t depth)
             return MV_OK; /* a custom namespace mapping: reading it runs code */
         PyObject *k, *v;
         const void *table;
+        const mv_pyi_kv *ent;
         Py_ssize_t nent;
         bool opts = c->opts.nhide_values || c->opts.hide_private || c->opts.hide_names;
-        bool shaped = !opts && mv_pyi_dict_table(d, &table, &nent);
+        bool shaped = !opts && mv_pyi_dict_table(d, &table, &nent, &ent);
         if (shaped && bc->table == table && bc->nentries == nent && bc->nvis <= bc->n) {
-            /* no name added since: the shown names are where they were,
-             * unless one was deleted (its entry is empty now) */
+            /* no name added since: the shown names are where they were
+             * (positions below nent), unless one was deleted (its entry
+             * is empty now) */
             uint32_t j = 0;
-            while (j < bc->nvis && mv_pyi_dict_at(d, bc->b[j].epos, &k, &v) && k == bc->b[j].name)
+            while (j < bc->nvis && ent[bc->b[j].epos].key == bc->b[j].name &&
+                   ent[bc->b[j].epos].value)
                 j++;
             if (j == bc->nvis) {
                 for (j = 0; j < bc->nvis; j++) {
-                    Py_ssize_t e = bc->b[j].epos;
-                    mv_pyi_dict_at(d, e, &k, &v);
-                    mv_status st = add_local(c, bc, k, v, e);
+                    const mv_pyi_kv *e = &ent[bc->b[j].epos];
+                    mv_status st = add_local(c, bc, e->key, e->value, bc->b[j].epos);
                     if (st != MV_OK)
                         return st;
                 }

@@ -201,8 +201,14 @@ mv_pyi_dict_next(PyObject *d, Py_ssize_t *pos, PyObject **key, PyObject **value)
     return 0;
 }
 
+_Static_assert(sizeof(PyDictUnicodeEntry) == sizeof(mv_pyi_kv) &&
+                   offsetof(PyDictUnicodeEntry, me_key) == offsetof(mv_pyi_kv, key) &&
+                   offsetof(PyDictUnicodeEntry, me_value) == offsetof(mv_pyi_kv, value),
+               "a str-keyed dict entry is a (key, value) pair");
+
 bool
-mv_pyi_dict_table(PyObject *d, const void **table, Py_ssize_t *nentries)
+mv_pyi_dict_table(PyObject *d, const void **table, Py_ssize_t *nentries,
+                  const mv_pyi_kv **entries)
 {
     PyDictObject *mp = (PyDictObject *)d;
     PyDictKeysObject *k = mp->ma_keys;
@@ -210,20 +216,7 @@ mv_pyi_dict_table(PyObject *d, const void **table, Py_ssize_t *nentries)
         return false;
     *table = k;
     *nentries = k->dk_nentries;
-    return true;
-}
-
-bool
-mv_pyi_dict_at(PyObject *d, Py_ssize_t i, PyObject **key, PyObject **value)
-{
-    PyDictKeysObject *k = ((PyDictObject *)d)->ma_keys;
-    if (i < 0 || i >= k->dk_nentries || k->dk_kind == DICT_KEYS_GENERAL)
-        return false;
-    PyDictUnicodeEntry *ep = &DK_UNICODE_ENTRIES(k)[i];
-    if (!ep->me_value || !ep->me_key)
-        return false;
-    *key = ep->me_key;
-    *value = ep->me_value;
+    *entries = (const mv_pyi_kv *)DK_UNICODE_ENTRIES(k);
     return true;
 }
 

@@ -62,10 +62,11 @@ int mv_pyi_dict_next(PyObject *d, Py_ssize_t *pos, PyObject **key, PyObject **va
  * has used. While both stay the same no key was added: entries are only
  * appended, a deletion empties its entry, a resize makes a new table.
  * False for other layouts. */
-bool mv_pyi_dict_table(PyObject *d, const void **table, Py_ssize_t *nentries);
-/* The entry at position i (a position mv_pyi_dict_next passed: *pos - 1) of
- * such a table; false if it is empty now or out of range. */
-bool mv_pyi_dict_at(PyObject *d, Py_ssize_t i, PyObject **key, PyObject **value);
+typedef struct mv_pyi_kv {
+    PyObject *key, *value; /* both NULL in an emptied entry */
+} mv_pyi_kv;
+bool mv_pyi_dict_table(PyObject *d, const void **table, Py_ssize_t *nentries,
+                       const mv_pyi_kv **entries);
 
 /* The dict locals() left on an optimized frame (3.11/3.12 keep it on the
  * frame and refresh it at each locals() call); NULL if none, and always NULL
