@@ -879,8 +879,11 @@ mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre, uint64_t ide
     return reached(tr, i, out);
 }
 
+static mv_status apply_refcount(mv_trace *tr, live *l, int64_t refcount);
+
 bool
-mv_rec_touch(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash, mv_recref *out)
+mv_rec_touch(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash, int64_t scalar_rc,
+             mv_recref *out)
 {
     if (slot >= tr->nslots)
         return false;
@@ -888,7 +891,13 @@ mv_rec_touch(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash, mv_
     if (l->ref != ref || l->dead || l->ident != ident_hash)
         return false;
     memset(out, 0, sizeof *out);
-    return reached(tr, slot, out) == MV_OK;
+    if (reached(tr, slot, out) != MV_OK)
+        return false;
+    if (!out->seen && out->known && scalar_rc != INT64_MIN) {
+        out->counted = true;
+        return apply_refcount(tr, l, scalar_rc) == MV_OK;
+    }
+    return true;
 }
 
 static inline mv_status
@@ -1042,7 +1051,12 @@ mv_rec_same_key(mv_trace *tr, const mv_recref *r, uint64_t key)
 mv_status
 mv_rec_refcount(mv_trace *tr, const mv_recref *r, int64_t refcount)
 {
-    live *l = &tr->slots[r->slot];
+    return apply_refcount(tr, &tr->slots[r->slot], refcount);
+}
+
+static inline mv_status
+apply_refcount(mv_trace *tr, live *l, int64_t refcount)
+{
     mv_buf *s = &tr->stream;
     if (!l->in_prev && l->recorded) {
         write_back(tr, l, l->refcount < 0 ? -1 : refcount);

@@ -301,6 +301,7 @@ typedef struct mv_recref {
     bool immortal;  /* recorded as immortal: its count is not tracked */
     bool mortal;    /* recorded as mortal (3.11: static objects stay static,
                        others never become static) */
+    bool counted;   /* mv_rec_touch recorded its count: nothing left to do */
 } mv_recref;
 
 /* Find or assign the ref of the object at addr. A new ref is assigned when
@@ -313,9 +314,11 @@ mv_status mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre,
 /* Fast path for an object capture reached through the same binding at an
  * earlier step: if `slot` still holds `ref` (the object was not freed) with
  * the same identity hash, mark it reached and fill out as mv_rec_ref would;
- * false means "call mv_rec_ref". */
+ * false means "call mv_rec_ref". For an immutable scalar pass its count as
+ * scalar_rc (else INT64_MIN): when its content is known, the count is
+ * recorded here (mv_rec_refcount) and out->counted says so. */
 bool mv_rec_touch(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash,
-                  mv_recref *out);
+                  int64_t scalar_rc, mv_recref *out);
 /* Record the content of an object reached this step (obj->ref, obj->addr are
  * taken from r; the rest from obj). */
 mv_status mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj);

@@ -1119,9 +1119,12 @@ add_local(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value, Py_
          * (which the allocator hook would have reported): re-check those */
         uint64_t ident = (k == MV_K_FLOAT || k == MV_K_TUPLE) ? ident_of(c, value, k) : b->ident;
         mv_recref r;
-        if (mv_rec_touch(c->tr, b->slot, b->ref, ident, &r)) {
+        int64_t rc = mv_kind_is_scalar(k) ? program_refcount(c, value, false) : INT64_MIN;
+        if (mv_rec_touch(c->tr, b->slot, b->ref, ident, rc, &r)) {
             bc->at++;
-            if (!r.seen) {
+            if (r.counted) {
+                c->nreached++;
+            } else if (!r.seen) {
                 mv_status st = reached_now(c, value, &r, k, b->type);
                 if (st != MV_OK)
                     return st;
