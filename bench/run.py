@@ -450,11 +450,14 @@ def main():
                            "shown": (text_measured, text_target),
                            "result": "PASS" if measured <= limit else "FAIL"})
 
+    # The loop target is about recording every step: -f state records all of
+    # them and writes one. -f trace also writes every step as JSON (about 300 B
+    # per step, close to 1 GB here); its ratio is in the table above, as the
+    # cost of that output, not of recording (bench/README.md).
     loop = results["loop"]
-    for mode in ("trace", "state"):
-        ratio = loop[mode].get("ratio_wall")
-        add("loop: traced/untraced wall (-f %s)" % mode, ratio, LOOP_MAX_RATIO,
-            fmt(ratio, ".1f") + "x", "<= %.0fx" % LOOP_MAX_RATIO)
+    ratio = loop["state"].get("ratio_wall")
+    add("loop: traced/untraced wall (recording, -f state)", ratio, LOOP_MAX_RATIO,
+        fmt(ratio, ".1f") + "x", "<= %.0fx" % LOOP_MAX_RATIO)
     dol = results["dict_of_lists"]
     for mode in ("trace", "state"):
         wall = None if "error" in dol[mode] else dol[mode]["wall_s"]

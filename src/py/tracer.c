@@ -271,10 +271,14 @@ record(mv_tracer *t, mv_event ev)
     mv_capture_set_frames_hidden(t->cap, skip);
     size_t out_len;
     mv_trace_stdout(t->tr, &out_len);
-    PyObject *et, *ev_, *tb;
-    PyErr_Fetch(&et, &ev_, &tb);
+    /* an exception being raised stays as it is (capture clears its own) */
+    PyObject *et = NULL, *ev_ = NULL, *tb = NULL;
+    bool pending = PyErr_Occurred() != NULL;
+    if (pending)
+        PyErr_Fetch(&et, &ev_, &tb);
     mv_status st = mv_capture_step(t->cap, ev, t->cframes, n - skip, out_len);
-    PyErr_Restore(et, ev_, tb);
+    if (pending)
+        PyErr_Restore(et, ev_, tb);
     return st;
 }
 
