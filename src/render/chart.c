@@ -1,14 +1,27 @@
-/* Memory over time as a standalone SVG chart: live objects and live bytes per
- * step, stacked by type (the biggest types each with a series, the rest as
- * "other"). Contract in render.h; what the chart means: docs/charts.md.
+/* Memory over time as a standalone SVG chart: live blocks (or objects) and
+ * live bytes per step, stacked by type (the biggest types each with a
+ * series, the rest as "other"). Contract in render.h; what the chart means:
+ * docs/charts.md.
  *
- * Data. One pass over the trace with the delta iterator keeps, for every
- * object in the picture, its type and size (a map ref -> packed type index
- * and size) and the running totals per type; the totals are sampled at no
- * more than CHART_MAX_SAMPLES steps, so a 100,000-step run costs one pass and
- * a chart of bounded size. The model does not hold the allocator's totals
- * (every object the program has, named or not), so the chart counts the
- * objects in the picture, and says so in its caption.
+ * Two sources. A trace recorded with memory events carries, at every step,
+ * the allocator's totals of the program's live blocks by type (mv_delta's
+ * mem, live_blocks, live_bytes: docs/events-format.md), named or not; the
+ * chart draws those. A trace without them (MEMVIEW_EVENTS=0, an older
+ * memview) falls back to the objects in the picture (reachable from the
+ * frames), counted from the objects each step shows. The title, the caption,
+ * the <desc> and the root's data-source say which one is drawn. The source
+ * is decided by the trace itself: the first step with an allocation or a
+ * free event or a change of the totals switches to the allocator's totals (and stops the
+ * picture bookkeeping), so a trace without events costs what the fallback
+ * costs and one with events costs almost nothing past its first steps.
+ *
+ * Sampling. One pass with the delta iterator; the steps are cut into at most
+ * one bucket per pixel column of the plot, and each bucket shows its step
+ * with the most live bytes (its types as at that step), so a peak is never
+ * lost between two columns, however long the run: 3 million steps cost one
+ * pass and a chart of bounded size. Each column is also written as an
+ * invisible <rect> with data-step / data-blocks (or data-objects) /
+ * data-bytes and a <title>: the figures drawn, for tests and hover.
  *
  * Reading the chart without colour: every series has its own fill pattern
  * (hatching, dots, grid) as well as a colour, the legend repeats both, and
@@ -22,16 +35,17 @@
 #include "../core/vis.h"
 #include "render.h"
 
-#define CHART_MAX_SAMPLES 800 /* points of a series */
 #define CHART_TOP 8           /* types with a series of their own */
 #define CHART_MAX_TYPES 4096  /* distinct types tracked; later ones count as "other" */
 #define TYPE_COLS 18          /* a type name in the legend is cut past this */
+#define GC_LABEL_GAP 24       /* pixels between two "gc" labels */
 
 #define C_TEXT "#111827"
 #define C_MUTED "#4b5563"
 #define C_GRID "#e5e7eb"
 #define C_AXIS "#6b7280"
 #define C_MARK "#b45309"
+#define C_GC "#374151"
 
 /* Okabe-Ito colours and a pattern each (docs/charts.md); the last is "other" */
 static const char *const colours[CHART_TOP + 1] = {"#0072b2", "#e69f00", "#009e73", "#cc79a7",
@@ -42,48 +56,112 @@ static const char *const patterns[CHART_TOP + 1] = {
 
 typedef struct sample_entry {
     uint32_t type; /* type index */
-    uint32_t count;
+    uint64_t count;
     uint64_t bytes;
 } sample_entry;
+
+/* The chosen step of every bucket, with its figures by type. */
+typedef struct sampler {
+    size_t *off;           /* nsamples + 1: entries of sample k */
+    sample_entry *entries;
+    size_t nentries, capentries;
+    uint32_t *step;        /* nsamples: the step drawn for the bucket */
+    uint64_t *count;       /* nsamples: live blocks (objects) at that step */
+    uint64_t *bytes;       /* nsamples: live bytes at that step */
+    uint64_t *lo_count;    /* nsamples: the least live blocks (objects) of the bucket */
+    uint64_t *lo_bytes;    /* nsamples: the least live bytes of the bucket */
+} sampler;
+
+/* The best step of the current bucket so far. `type` of a row is a string
+ * id (allocator totals) or a type index (objects in the picture). */
+typedef struct cand {
+    bool have;
+    uint32_t step;
+    uint64_t count, bytes;
+    uint64_t lo_count, lo_bytes; /* the least of the bucket's steps */
+    mv_memtype *rows;
+    uint32_t nrows, caprows;
+} cand;
 
 typedef struct chart {
     const mv_trace *tr;
     uint32_t nsteps, nsamples;
-    uint32_t *sample_step;   /* nsamples */
-    size_t *sample_off;      /* nsamples + 1: entries of sample k */
-    sample_entry *entries;
-    size_t nentries, capentries;
+    bool alloc;              /* the trace has the allocator's totals */
+    /* type table, shared by both sources */
     uint32_t ntypes;
-    uint64_t total_bytes;    /* running, over every type */
     uint32_t *type_str;      /* type index -> string id */
-    uint32_t *cnt;           /* running totals per type index */
+    uint64_t *cnt;           /* picture: running totals per type index */
     uint64_t *byt;
-    mv_map type_index;       /* string id -> index + 1 */
+    mv_map type_index;       /* string id + 1 -> index + 1 */
+    /* objects in the picture (until the allocator's totals show up) */
     mv_map live;             /* ref -> (index << 40) | min(size, 2^40 - 1) */
+    uint64_t pic_count, pic_bytes;
+    sampler mem, pic;
+    cand mem_c, pic_c;
+    /* collections: columns that hold one, and how many */
+    uint32_t *gc_col, *gc_n;
+    uint32_t ngc;
     /* the series */
     uint32_t nseries;        /* own types + 1 if "other" */
     uint32_t top[CHART_TOP];
     uint32_t ntop;
     bool other;
     double *scnt, *sbyt;     /* nseries x nsamples */
-    double max_cnt, max_byt;
     double peak_cnt, peak_byt;
     uint32_t peak_cnt_step, peak_byt_step;
+    bool has_lo;             /* some column's least differs from what it draws */
 } chart;
+
+static void
+sampler_release(sampler *s)
+{
+    mv_free(s->off);
+    mv_free(s->entries);
+    mv_free(s->step);
+    mv_free(s->count);
+    mv_free(s->bytes);
+    mv_free(s->lo_count);
+    mv_free(s->lo_bytes);
+    memset(s, 0, sizeof *s);
+}
+
+static mv_status
+sampler_init(sampler *s, uint32_t n)
+{
+    size_t k = n ? n : 1;
+    s->off = mv_calloc(k + 1, sizeof *s->off);
+    s->step = mv_calloc(k, sizeof *s->step);
+    s->count = mv_calloc(k, sizeof *s->count);
+    s->bytes = mv_calloc(k, sizeof *s->bytes);
+    s->lo_count = mv_calloc(k, sizeof *s->lo_count);
+    s->lo_bytes = mv_calloc(k, sizeof *s->lo_bytes);
+    return s->off && s->step && s->count && s->bytes && s->lo_count && s->lo_bytes ? MV_OK
+                                                                                  : MV_ENOMEM;
+}
 
 static void
 chart_release(chart *c)
 {
-    mv_free(c->sample_step);
-    mv_free(c->sample_off);
-    mv_free(c->entries);
+    sampler_release(&c->mem);
+    sampler_release(&c->pic);
+    mv_free(c->mem_c.rows);
+    mv_free(c->pic_c.rows);
     mv_free(c->type_str);
     mv_free(c->cnt);
     mv_free(c->byt);
+    mv_free(c->gc_col);
+    mv_free(c->gc_n);
     mv_free(c->scnt);
     mv_free(c->sbyt);
     mv_map_release(&c->type_index);
     mv_map_release(&c->live);
+}
+
+/* First step of bucket k (k == nsamples: the end). */
+static uint32_t
+bucket_start(const chart *c, uint32_t k)
+{
+    return c->nsamples ? (uint32_t)((uint64_t)k * c->nsteps / c->nsamples) : 0;
 }
 
 /* The index of type string id t; CHART_MAX_TYPES - 1 once the table is
@@ -91,7 +169,7 @@ chart_release(chart *c)
 static mv_status
 type_idx(chart *c, uint32_t t, uint32_t *out)
 {
-    uint64_t *v = mv_map_get(&c->type_index, t);
+    uint64_t *v = mv_map_get(&c->type_index, (uint64_t)t + 1);
     if (v) {
         *out = (uint32_t)(*v - 1);
         return MV_OK;
@@ -106,7 +184,7 @@ type_idx(chart *c, uint32_t t, uint32_t *out)
         if (!ts)
             return MV_ENOMEM;
         c->type_str = ts;
-        uint32_t *cn = mv_realloc(c->cnt, cap * sizeof *cn);
+        uint64_t *cn = mv_realloc(c->cnt, cap * sizeof *cn);
         if (!cn)
             return MV_ENOMEM;
         c->cnt = cn;
@@ -119,9 +197,75 @@ type_idx(chart *c, uint32_t t, uint32_t *out)
     c->type_str[k] = t;
     c->cnt[k] = 0;
     c->byt[k] = 0;
-    if (mv_map_put(&c->type_index, t, (uint64_t)k + 1) != MV_OK)
+    if (mv_map_put(&c->type_index, (uint64_t)t + 1, (uint64_t)k + 1) != MV_OK)
         return MV_ENOMEM;
     *out = k;
+    return MV_OK;
+}
+
+static bool
+cand_room(cand *b, uint32_t n)
+{
+    if (n <= b->caprows)
+        return true;
+    uint32_t cap = b->caprows ? b->caprows : 16;
+    while (cap < n)
+        cap *= 2;
+    mv_memtype *r = mv_realloc(b->rows, (size_t)cap * sizeof *r);
+    if (!r)
+        return false;
+    b->rows = r;
+    b->caprows = cap;
+    return true;
+}
+
+/* A step's totals: the bucket's least so far; true when they beat its most
+ * bytes (then the caller copies the step's rows into b). */
+static bool
+cand_take(cand *b, uint32_t step, uint64_t count, uint64_t bytes)
+{
+    if (!b->have || count < b->lo_count)
+        b->lo_count = count;
+    if (!b->have || bytes < b->lo_bytes)
+        b->lo_bytes = bytes;
+    if (b->have && bytes <= b->bytes)
+        return false;
+    b->have = true;
+    b->step = step;
+    b->count = count;
+    b->bytes = bytes;
+    b->nrows = 0;
+    return true;
+}
+
+/* Commit the bucket's best step as sample k; ids: rows hold string ids. */
+static mv_status
+commit(chart *c, sampler *s, cand *b, uint32_t k, bool ids)
+{
+    s->off[k] = s->nentries;
+    for (uint32_t i = 0; i < b->nrows; i++) {
+        uint32_t t = b->rows[i].type;
+        if (ids) {
+            mv_status st = type_idx(c, t, &t);
+            if (st != MV_OK)
+                return st;
+        }
+        if (s->nentries == s->capentries) {
+            size_t cap = s->capentries ? 2 * s->capentries : 256;
+            sample_entry *e = mv_realloc(s->entries, cap * sizeof *e);
+            if (!e)
+                return MV_ENOMEM;
+            s->entries = e;
+            s->capentries = cap;
+        }
+        s->entries[s->nentries++] = (sample_entry){t, b->rows[i].blocks, b->rows[i].bytes};
+    }
+    s->off[k + 1] = s->nentries;
+    s->step[k] = b->step;
+    s->count[k] = b->count;
+    s->bytes[k] = b->bytes;
+    s->lo_count[k] = b->lo_count;
+    s->lo_bytes[k] = b->lo_bytes;
     return MV_OK;
 }
 
@@ -135,99 +279,169 @@ account(chart *c, uint64_t packed, int sign)
     if (sign > 0) {
         c->cnt[k]++;
         c->byt[k] += size;
-        c->total_bytes += size;
+        c->pic_count++;
+        c->pic_bytes += size;
     } else {
         c->cnt[k]--;
         c->byt[k] -= size;
-        c->total_bytes -= size;
+        c->pic_count--;
+        c->pic_bytes -= size;
     }
 }
 
+/* The objects that appeared or left the picture at this step. */
 static mv_status
-snapshot(chart *c, uint32_t k)
+picture_step(chart *c, const mv_delta *d)
 {
-    c->nentries = c->sample_off[k]; /* a better step of the same bucket replaces it */
-    for (uint32_t t = 0; t < c->ntypes; t++) {
-        if (!c->cnt[t])
-            continue;
-        if (c->nentries == c->capentries) {
-            size_t cap = c->capentries ? 2 * c->capentries : 256;
-            sample_entry *e = mv_realloc(c->entries, cap * sizeof *e);
-            if (!e)
-                return MV_ENOMEM;
-            c->entries = e;
-            c->capentries = cap;
-        }
-        c->entries[c->nentries++] = (sample_entry){t, c->cnt[t], c->byt[t]};
+    mv_status st = MV_OK;
+    for (uint32_t i = 0; st == MV_OK && i < d->nobjects; i++) {
+        const mv_object *o = &d->objects[i];
+        uint64_t *old = mv_map_get(&c->live, o->ref);
+        if (old)
+            account(c, *old, -1);
+        uint32_t t;
+        if ((st = type_idx(c, o->type, &t)) != MV_OK)
+            break;
+        uint64_t packed = ((uint64_t)t << 40) | (o->size < SIZE_MASK ? o->size : SIZE_MASK);
+        if ((st = mv_map_put(&c->live, o->ref, packed)) != MV_OK)
+            break;
+        account(c, packed, 1);
     }
-    c->sample_off[k + 1] = c->nentries;
+    for (uint32_t i = 0; st == MV_OK && i < d->ndrops; i++) {
+        uint64_t *old = mv_map_get(&c->live, d->drops[i]);
+        if (old) {
+            account(c, *old, -1);
+            mv_map_del(&c->live, d->drops[i]);
+        }
+    }
+    cand *b = &c->pic_c;
+    if (st != MV_OK || !cand_take(b, d->step, c->pic_count, c->pic_bytes))
+        return st;
+    if (!cand_room(b, c->ntypes))
+        return MV_ENOMEM;
+    for (uint32_t t = 0; t < c->ntypes; t++)
+        if (c->cnt[t])
+            b->rows[b->nrows++] = (mv_memtype){t, c->cnt[t], c->byt[t]};
     return MV_OK;
 }
 
-/* One pass over the trace: the sampled totals per type. */
+/* The allocator's totals at this step, when they beat the bucket's best. */
 static mv_status
-gather(chart *c)
+memory_step(chart *c, const mv_delta *d)
+{
+    cand *b = &c->mem_c;
+    if (!cand_take(b, d->step, d->live_blocks, d->live_bytes))
+        return MV_OK;
+    if (!cand_room(b, d->nmem))
+        return MV_ENOMEM;
+    for (uint32_t i = 0; i < d->nmem; i++)
+        if (d->mem[i].blocks || d->mem[i].bytes)
+            b->rows[b->nrows++] = d->mem[i];
+    return MV_OK;
+}
+
+/* A collection at this step: a mark in column k. */
+static mv_status
+note_gc(chart *c, uint32_t k)
+{
+    if (c->ngc && c->gc_col[c->ngc - 1] == k) {
+        c->gc_n[c->ngc - 1]++;
+        return MV_OK;
+    }
+    if (!c->gc_col) {
+        c->gc_col = mv_calloc(c->nsamples, sizeof *c->gc_col);
+        c->gc_n = mv_calloc(c->nsamples, sizeof *c->gc_n);
+        if (!c->gc_col || !c->gc_n)
+            return MV_ENOMEM;
+    }
+    if (c->ngc < c->nsamples) {
+        c->gc_col[c->ngc] = k;
+        c->gc_n[c->ngc++] = 1;
+    }
+    return MV_OK;
+}
+
+/* Close bucket k: its best steps become sample k. */
+static mv_status
+close_bucket(chart *c, uint32_t k)
+{
+    mv_status st = commit(c, &c->mem, &c->mem_c, k, true);
+    if (st == MV_OK && !c->alloc)
+        st = commit(c, &c->pic, &c->pic_c, k, false);
+    c->mem_c.have = false;
+    c->pic_c.have = false;
+    return st;
+}
+
+/* The allocator's totals appeared: the picture's bookkeeping stops. */
+static void
+switch_to_alloc(chart *c)
+{
+    c->alloc = true;
+    mv_map_release(&c->live);
+    mv_map_init(&c->live);
+    sampler_release(&c->pic);
+}
+
+/* The step carries the allocator's totals: they changed, or blocks were
+ * allocated or freed (collections are recorded without them too). */
+static bool
+has_totals(const mv_delta *d)
+{
+    if (d->memory_changed)
+        return true;
+    for (uint32_t i = 0; i < d->nevents; i++)
+        if (d->events[i].kind != MV_MEV_GC)
+            return true;
+    return false;
+}
+
+/* One pass over the trace: the sampled totals per type, from both sources
+ * until the allocator's totals show up. */
+static mv_status
+gather(chart *c, uint32_t columns)
 {
     mv_trace_iter *it = NULL;
     mv_status st = MV_OK;
     uint32_t n = c->nsteps;
-    c->nsamples = n < CHART_MAX_SAMPLES ? n : CHART_MAX_SAMPLES;
-    c->sample_step = mv_calloc(c->nsamples ? c->nsamples : 1, sizeof *c->sample_step);
-    c->sample_off = mv_calloc((size_t)c->nsamples + 1, sizeof *c->sample_off);
-    if (!c->sample_step || !c->sample_off)
-        return MV_ENOMEM;
-    for (uint32_t k = 0; k < c->nsamples; k++)
-        c->sample_step[k] = c->nsamples == n ? k
-                                             : (uint32_t)(((uint64_t)k * (n - 1) +
-                                                           (c->nsamples - 1) / 2) /
-                                                          (c->nsamples - 1));
+    c->nsamples = n < columns ? n : columns;
+    if (!c->nsamples)
+        return MV_OK;
+    if ((st = sampler_init(&c->mem, c->nsamples)) != MV_OK ||
+        (st = sampler_init(&c->pic, c->nsamples)) != MV_OK)
+        return st;
     if ((st = mv_trace_iter_new(c->tr, &it)) != MV_OK)
         return st;
     mv_delta d;
-    uint32_t k = 0;       /* the bucket of the current step: [sample_step[k], sample_step[k+1]) */
-    uint64_t best = 0;    /* the highest total of the bucket so far */
-    bool first = true;
+    uint32_t k = 0, next = bucket_start(c, 1);
+    bool any = false;
     while (st == MV_OK && mv_trace_iter_next(it, &d)) {
-        for (uint32_t i = 0; st == MV_OK && i < d.nobjects; i++) {
-            const mv_object *o = &d.objects[i];
-            uint64_t *old = mv_map_get(&c->live, o->ref);
-            if (old)
-                account(c, *old, -1);
-            uint32_t t;
-            if ((st = type_idx(c, o->type, &t)) != MV_OK)
-                break;
-            uint64_t packed = ((uint64_t)t << 40) | (o->size < SIZE_MASK ? o->size : SIZE_MASK);
-            if ((st = mv_map_put(&c->live, o->ref, packed)) != MV_OK)
-                break;
-            account(c, packed, 1);
-        }
-        for (uint32_t i = 0; st == MV_OK && i < d.ndrops; i++) {
-            uint64_t *old = mv_map_get(&c->live, d.drops[i]);
-            if (old) {
-                account(c, *old, -1);
-                mv_map_del(&c->live, d.drops[i]);
-            }
-        }
-        /* each bucket of steps shows its step with the most bytes, so that a
-           short peak is not lost between two samples */
-        while (k + 1 < c->nsamples && c->sample_step[k + 1] <= d.step) {
+        while (d.step >= next && k + 1 < c->nsamples && st == MV_OK) {
+            if (any)
+                st = close_bucket(c, k);
             k++;
-            first = true;
+            next = bucket_start(c, k + 1);
         }
-        if (st == MV_OK && k < c->nsamples && (first || c->total_bytes > best)) {
-            best = c->total_bytes;
-            first = false;
-            st = snapshot(c, k);
-        }
+        if (st != MV_OK)
+            break;
+        any = true;
+        if (!c->alloc && has_totals(&d))
+            switch_to_alloc(c);
+        if (!c->alloc)
+            st = picture_step(c, &d);
+        if (st == MV_OK)
+            st = memory_step(c, &d);
+        for (uint32_t i = 0; st == MV_OK && i < d.nevents; i++)
+            if (d.events[i].kind == MV_MEV_GC)
+                st = note_gc(c, k);
     }
-    if (c->nsamples)
-        k++;
     if (st == MV_OK)
         st = mv_trace_iter_status(it);
     mv_trace_iter_free(it);
-    while (st == MV_OK && k < c->nsamples) { /* a trace shorter than it said */
-        c->sample_off[k] = c->nentries;
-        st = snapshot(c, k++);
+    /* the last bucket; a trace shorter than it said repeats its last step */
+    for (; st == MV_OK && k < c->nsamples; k++) {
+        c->mem_c.have = c->pic_c.have = any;
+        st = close_bucket(c, k);
     }
     return st;
 }
@@ -237,6 +451,8 @@ gather(chart *c)
 static mv_status
 series(chart *c)
 {
+    const sampler *s = c->alloc ? &c->mem : &c->pic;
+    size_t nentries = c->nsamples ? s->off[c->nsamples] : 0;
     double *pb = mv_calloc(c->ntypes ? c->ntypes : 1, sizeof *pb);
     double *pc = mv_calloc(c->ntypes ? c->ntypes : 1, sizeof *pc);
     mv_status st = MV_OK;
@@ -244,12 +460,12 @@ series(chart *c)
         st = MV_ENOMEM;
         goto out;
     }
-    for (size_t e = 0; e < c->nentries; e++) {
-        const sample_entry *x = &c->entries[e];
+    for (size_t e = 0; e < nentries; e++) {
+        const sample_entry *x = &s->entries[e];
         if (x->bytes > pb[x->type])
             pb[x->type] = (double)x->bytes;
         if (x->count > pc[x->type])
-            pc[x->type] = x->count;
+            pc[x->type] = (double)x->count;
     }
     uint32_t used = 0;
     for (uint32_t t = 0; t < c->ntypes; t++)
@@ -286,32 +502,30 @@ series(chart *c)
         st = MV_ENOMEM;
         goto out;
     }
+    int32_t slot[CHART_MAX_TYPES];
+    for (uint32_t t = 0; t < c->ntypes; t++)
+        slot[t] = (int32_t)c->ntop;
+    for (uint32_t j = 0; j < c->ntop; j++)
+        slot[c->top[j]] = (int32_t)j;
     for (uint32_t k = 0; k < c->nsamples; k++) {
-        double tc = 0, tb = 0;
-        for (size_t e = c->sample_off[k]; e < c->sample_off[k + 1]; e++) {
-            const sample_entry *x = &c->entries[e];
-            uint32_t q = c->ntop;
-            for (uint32_t j = 0; j < c->ntop; j++)
-                if (c->top[j] == x->type)
-                    q = j;
+        for (size_t e = s->off[k]; e < s->off[k + 1]; e++) {
+            const sample_entry *x = &s->entries[e];
+            uint32_t q = (uint32_t)slot[x->type];
             if (q >= c->nseries)
                 continue;
-            c->scnt[(size_t)q * c->nsamples + k] += x->count;
+            c->scnt[(size_t)q * c->nsamples + k] += (double)x->count;
             c->sbyt[(size_t)q * c->nsamples + k] += (double)x->bytes;
-            tc += x->count;
-            tb += (double)x->bytes;
         }
-        if (tc > c->peak_cnt) {
-            c->peak_cnt = tc;
-            c->peak_cnt_step = c->sample_step[k];
+        c->has_lo |= s->lo_count[k] < s->count[k] || s->lo_bytes[k] < s->bytes[k];
+        if ((double)s->count[k] > c->peak_cnt) {
+            c->peak_cnt = (double)s->count[k];
+            c->peak_cnt_step = s->step[k];
         }
-        if (tb > c->peak_byt) {
-            c->peak_byt = tb;
-            c->peak_byt_step = c->sample_step[k];
+        if ((double)s->bytes[k] > c->peak_byt) {
+            c->peak_byt = (double)s->bytes[k];
+            c->peak_byt_step = s->step[k];
         }
     }
-    c->max_cnt = c->peak_cnt;
-    c->max_byt = c->peak_byt;
 out:
     mv_free(pb);
     mv_free(pc);
@@ -398,12 +612,115 @@ x_of(const cw *w, double step)
     return w->left + step * w->plot_w / n;
 }
 
+/* Left edge of column k (k == nsamples: the right edge of the last). */
+static double
+col_x(const cw *w, uint32_t k)
+{
+    return x_of(w, bucket_start(w->c, k));
+}
+
 #define PANEL_H 150
 #define PANEL_GAP 46
-#define CAPTION_H 40
+#define CAPTION_H 56
+
+/* A path coordinate to 0.1, short: "12", "-.5", "3.2". */
+static void
+put_coord(mv_buf *o, double v)
+{
+    char t[32];
+    int n = snprintf(t, sizeof t, "%.1f", v);
+    if (n >= 2 && t[n - 2] == '.' && t[n - 1] == '0')
+        t[n -= 2] = '\0';
+    if (strcmp(t, "-0") == 0)
+        t[0] = '0', t[1] = '\0';
+    const char *p = t;
+    if (p[0] == '0' && p[1] == '.')
+        p++;
+    else if (p[0] == '-' && p[1] == '0' && p[2] == '.') {
+        mv_buf_putc(o, '-');
+        p += 2;
+    }
+    mv_buf_puts(o, p);
+}
+
+static double
+tenth(double v)
+{
+    return round(v * 10) / 10;
+}
+
+/* One stacked series as a closed path: its top edge left to right, then its
+ * base right to left, as horizontal runs joined by vertical steps in
+ * relative moves (a column costs bytes only where its value changes). */
+static void
+band(cw *w, const double *top, const double *base, int y0, double ymax)
+{
+    const chart *c = w->c;
+    mv_buf *o = w->out;
+    uint32_t n = c->nsamples;
+    double cx = tenth(col_x(w, 0)), cy = tenth(y0 + PANEL_H - top[0] * PANEL_H / ymax);
+    mv_buf_printf(o, "M%.1f %.1f", cx, cy);
+    for (uint32_t k = 1; k < n; k++) {
+        double y = tenth(y0 + PANEL_H - top[k] * PANEL_H / ymax);
+        if (y == cy)
+            continue;
+        double x = tenth(col_x(w, k));
+        mv_buf_putc(o, 'h');
+        put_coord(o, x - cx);
+        mv_buf_putc(o, 'v');
+        put_coord(o, y - cy);
+        cx = x;
+        cy = y;
+    }
+    cx = tenth(col_x(w, n));
+    mv_buf_printf(o, "H%.1f", cx);
+    for (uint32_t k = n; k-- > 0;) {
+        double y = tenth(y0 + PANEL_H - base[k] * PANEL_H / ymax);
+        if (y == cy)
+            continue;
+        double x = tenth(col_x(w, k + 1));
+        if (x != cx) {
+            mv_buf_putc(o, 'h');
+            put_coord(o, x - cx);
+        }
+        mv_buf_putc(o, 'v');
+        put_coord(o, y - cy);
+        cx = x;
+        cy = y;
+    }
+    mv_buf_printf(o, "H%.1fZ", tenth(col_x(w, 0)));
+}
+
+/* The least total of each column, where a column holds several steps: a
+ * line under the stack's top edge that dips where memory fell and rose
+ * again within the column. */
+static void
+low_line(cw *w, const uint64_t *lo, int y0, double ymax)
+{
+    const chart *c = w->c;
+    mv_buf *o = w->out;
+    double cx = tenth(col_x(w, 0)), cy = tenth(y0 + PANEL_H - (double)lo[0] * PANEL_H / ymax);
+    mv_buf_printf(o, "<path fill=\"none\" stroke=\"" C_TEXT "\" stroke-width=\"1.2\" "
+                     "stroke-opacity=\"0.8\" d=\"M%.1f %.1f", cx, cy);
+    for (uint32_t k = 1; k < c->nsamples; k++) {
+        double y = tenth(y0 + PANEL_H - (double)lo[k] * PANEL_H / ymax);
+        if (y == cy)
+            continue;
+        double x = tenth(col_x(w, k));
+        mv_buf_putc(o, 'h');
+        put_coord(o, x - cx);
+        mv_buf_putc(o, 'v');
+        put_coord(o, y - cy);
+        cx = x;
+        cy = y;
+    }
+    mv_buf_printf(o, "H%.1f\"><title>the least in each column</title></path>\n",
+                  tenth(col_x(w, c->nsamples)));
+}
 
 static void
-panel(cw *w, const double *data, double max, int y0, const char *title, bool bytes)
+panel(cw *w, const double *data, double max, int y0, const char *id, const char *title, bool bytes,
+      const uint64_t *lo)
 {
     const chart *c = w->c;
     mv_buf *o = w->out;
@@ -413,7 +730,7 @@ panel(cw *w, const double *data, double max, int y0, const char *title, bool byt
     double ymax = stp * ceil(max / stp);
     if (ymax <= 0)
         ymax = stp;
-    mv_buf_printf(o, "<g id=\"mv-%s\">\n", bytes ? "bytes" : "objects");
+    mv_buf_printf(o, "<g id=\"mv-%s\">\n", id);
     mv_buf_printf(o, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>\n", w->left, y0 - 8,
                   title);
     for (double v = 0; v <= ymax + 1e-9; v += stp) {
@@ -422,7 +739,9 @@ panel(cw *w, const double *data, double max, int y0, const char *title, bool byt
                       v > 0 ? C_GRID : C_AXIS);
         mv_buf_printf(o, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\" fill=\"" C_MUTED "\">",
                       w->left - 6, y + 4);
-        if (bytes && unit > 1)
+        if (v <= 0)
+            mv_buf_putc(o, '0');
+        else if (bytes && unit > 1)
             mv_buf_printf(o, "%.0f %s", v / unit, unit > 1024 ? "MiB" : "KiB");
         else if (bytes)
             put_bytes(o, v);
@@ -430,33 +749,26 @@ panel(cw *w, const double *data, double max, int y0, const char *title, bool byt
             put_num(o, v);
         mv_buf_puts(o, "</text>\n");
     }
-    double *base = mv_calloc(c->nsamples ? c->nsamples : 1, sizeof *base);
+    double *base = mv_calloc(c->nsamples ? 2 * (size_t)c->nsamples : 1, sizeof *base);
     if (!base) {
         o->failed = true;
         return;
     }
+    double *top = base + c->nsamples;
     for (uint32_t q = 0; q < c->nseries; q++) {
         const double *s = data + (size_t)q * c->nsamples;
         uint32_t pat = q < c->ntop ? q : CHART_TOP;
+        for (uint32_t k = 0; k < c->nsamples; k++)
+            top[k] = base[k] + s[k];
         mv_buf_printf(o, "<path fill=\"url(#mvc-%" PRIu32 ")\" stroke=\"#ffffff\" stroke-width=\"0.6\" d=\"",
                       pat);
-        /* the top edge left to right, then the bottom edge back */
-        for (uint32_t k = 0; k < c->nsamples; k++) {
-            double a = x_of(w, c->sample_step[k]);
-            double b = x_of(w, k + 1 < c->nsamples ? c->sample_step[k + 1] : c->nsteps);
-            double y = y0 + PANEL_H - (base[k] + s[k]) * PANEL_H / ymax;
-            mv_buf_printf(o, "%c%.1f %.1fL%.1f %.1f", k ? 'L' : 'M', a, y, b, y);
-        }
-        for (uint32_t k = c->nsamples; k-- > 0;) {
-            double a = x_of(w, c->sample_step[k]);
-            double b = x_of(w, k + 1 < c->nsamples ? c->sample_step[k + 1] : c->nsteps);
-            double y = y0 + PANEL_H - base[k] * PANEL_H / ymax;
-            mv_buf_printf(o, "L%.1f %.1fL%.1f %.1f", b, y, a, y);
-            base[k] += s[k];
-        }
-        mv_buf_puts(o, "Z\"/>\n");
+        band(w, top, base, y0, ymax);
+        mv_buf_puts(o, "\"/>\n");
+        memcpy(base, top, c->nsamples * sizeof *base);
     }
     mv_free(base);
+    if (c->has_lo)
+        low_line(w, lo, y0, ymax);
     mv_buf_puts(o, "</g>\n");
 }
 
@@ -470,10 +782,70 @@ x_axis(cw *w, int y)
     for (double v = 0; v <= (double)(n ? n - 1 : 0) + 1e-9; v += stp) {
         double x = x_of(w, v + 0.5);
         mv_buf_printf(o, "<path d=\"M%.1f %dv4\" stroke=\"" C_AXIS "\"/>", x, y);
-        mv_buf_printf(o, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>\n", x, y + 16, v);
+        mv_buf_printf(o, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", x, y + 16);
+        put_num(o, v);
+        mv_buf_puts(o, "</text>\n");
     }
     mv_buf_printf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">step</text>\n", w->left + w->plot_w,
                   y + 32);
+    mv_buf_puts(o, "</g>\n");
+}
+
+/* Collections: a dashed line across both panels in each column that had
+ * one, labelled "gc" above the top panel where there is room (clear of the
+ * panel's title, of the step marker's label and of the previous "gc"). */
+static void
+gc_marks(cw *w, int y_top, int y_bottom, double marker_x)
+{
+    const chart *c = w->c;
+    mv_buf *o = w->out;
+    if (!c->ngc)
+        return;
+    mv_buf_puts(o, "<g id=\"mv-gc\" font-size=\"10\" fill=\"" C_GC "\">\n");
+    double last_label = -1e9;
+    for (uint32_t i = 0; i < c->ngc; i++) {
+        double x = (col_x(w, c->gc_col[i]) + col_x(w, c->gc_col[i] + 1)) / 2;
+        mv_buf_printf(o,
+                      "<path d=\"M%.1f %dV%d\" stroke=\"" C_GC "\" stroke-width=\"1\" "
+                      "stroke-dasharray=\"3 3\" stroke-opacity=\"0.7\"><title>%" PRIu32
+                      " collection%s</title></path>",
+                      x, y_top, y_bottom, c->gc_n[i], c->gc_n[i] == 1 ? "" : "s");
+        if (x - last_label >= GC_LABEL_GAP && x > w->left + 100 &&
+            (marker_x < 0 || fabs(x - marker_x) > 70)) {
+            mv_buf_printf(o, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">gc</text>", x,
+                          y_top - 2);
+            last_label = x;
+        }
+        mv_buf_putc(o, '\n');
+    }
+    mv_buf_puts(o, "</g>\n");
+}
+
+/* One transparent column per sample with the figures it draws. */
+static void
+columns(cw *w, int y_top, int y_bottom)
+{
+    const chart *c = w->c;
+    const sampler *s = c->alloc ? &c->mem : &c->pic;
+    mv_buf *o = w->out;
+    const char *what = c->alloc ? "blocks" : "objects";
+    mv_buf_puts(o, "<g id=\"mv-columns\" fill=\"#ffffff\" fill-opacity=\"0\">\n");
+    for (uint32_t k = 0; k < c->nsamples; k++) {
+        double a = col_x(w, k), b = col_x(w, k + 1);
+        mv_buf_printf(o,
+                      "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" data-first=\"%" PRIu32
+                      "\" data-step=\"%" PRIu32 "\" data-%s=\"%" PRIu64 "\" data-bytes=\"%" PRIu64 "\"",
+                      a, y_top, b - a, y_bottom - y_top, bucket_start(c, k), s->step[k], what,
+                      s->count[k], s->bytes[k]);
+        if (s->lo_count[k] != s->count[k] || s->lo_bytes[k] != s->bytes[k])
+            mv_buf_printf(o, " data-least-%s=\"%" PRIu64 "\" data-least-bytes=\"%" PRIu64 "\"", what,
+                          s->lo_count[k], s->lo_bytes[k]);
+        mv_buf_printf(o, "><title>step %" PRIu32 ": ", s->step[k]);
+        put_num(o, (double)s->count[k]);
+        mv_buf_printf(o, " %s, ", what);
+        put_bytes(o, (double)s->bytes[k]);
+        mv_buf_puts(o, "</title></rect>\n");
+    }
     mv_buf_puts(o, "</g>\n");
 }
 
@@ -484,12 +856,30 @@ legend(cw *w, int y)
     mv_buf *o = w->out;
     int x = w->left, item_w = 150, row = 0;
     mv_buf_puts(o, "<g id=\"mv-legend\" font-size=\"12\">\n");
-    for (uint32_t q = 0; q < c->nseries; q++) {
+    for (uint32_t q = 0; q < c->nseries + 2; q++) {
+        if ((q == c->nseries && !c->has_lo) || (q == c->nseries + 1 && !c->ngc))
+            continue;
         if (x + item_w > w->width) {
             x = w->left;
             row++;
         }
         int yy = y + row * 22;
+        if (q == c->nseries) {
+            mv_buf_printf(o,
+                          "<path d=\"M%d %d.5h18\" stroke=\"" C_TEXT "\" stroke-width=\"1.2\"/>"
+                          "<text x=\"%d\" y=\"%d\">least in a column</text>\n",
+                          x, yy + 6, x + 24, yy + 11);
+            x += item_w;
+            continue;
+        }
+        if (q == c->nseries + 1) {
+            mv_buf_printf(o,
+                          "<path d=\"M%d.5 %dv13\" stroke=\"" C_GC "\" stroke-dasharray=\"3 3\"/>"
+                          "<text x=\"%d\" y=\"%d\">gc: a collection</text>\n",
+                          x + 9, yy, x + 24, yy + 11);
+            x += item_w;
+            continue;
+        }
         uint32_t pat = q < c->ntop ? q : CHART_TOP;
         mv_buf_printf(o, "<rect x=\"%d.5\" y=\"%d.5\" width=\"18\" height=\"13\" fill=\"url(#mvc-%" PRIu32
                          ")\" stroke=\"" C_AXIS "\"/>",
@@ -500,7 +890,7 @@ legend(cw *w, int y)
         x += item_w;
     }
     mv_buf_puts(o, "</g>\n");
-    return c->nseries ? (row + 1) * 22 : 0;
+    return (row + 1) * 22;
 }
 
 static void
@@ -541,10 +931,16 @@ description(cw *w)
 {
     const chart *c = w->c;
     mv_buf *o = w->out;
-    mv_buf_printf(o, "%" PRIu32 " steps. Objects in the picture (reachable from the program's names), by type. Peak: ",
-                  c->nsteps);
+    put_num(o, c->nsteps);
+    if (c->alloc)
+        mv_buf_puts(o, " steps. Live blocks of the program by type, as the allocator counts "
+                       "them (named or not). Peak: ");
+    else
+        mv_buf_puts(o, " steps. Objects in the picture (reachable from the program's names), "
+                       "by type; the trace has no allocator totals. Peak: ");
     put_num(o, c->peak_cnt);
-    mv_buf_printf(o, " objects at step %" PRIu32 "; ", c->peak_cnt_step);
+    mv_buf_printf(o, " %s at step %" PRIu32 "; ", c->alloc ? "blocks" : "objects",
+                  c->peak_cnt_step);
     put_bytes(o, c->peak_byt);
     mv_buf_printf(o, " at step %" PRIu32 ". Types: ", c->peak_byt_step);
     for (uint32_t q = 0; q < c->nseries; q++) {
@@ -553,6 +949,43 @@ description(cw *w)
         type_name(w, q, TYPE_COLS);
     }
     mv_buf_puts(o, ".");
+    if (c->ngc) {
+        uint64_t n = 0;
+        for (uint32_t i = 0; i < c->ngc; i++)
+            n += c->gc_n[i];
+        mv_buf_printf(o, " %" PRIu64 " collection%s.", n, n == 1 ? "" : "s");
+    }
+}
+
+static void
+caption(cw *w)
+{
+    mv_buf *o = w->out;
+    const chart *c = w->c;
+    mv_buf_printf(o, "<text x=\"%d\" y=\"20\" font-size=\"14\"><tspan font-weight=\"bold\">", w->left);
+    program_name(w);
+    mv_buf_puts(o, "</tspan> · memory over ");
+    put_num(o, c->nsteps);
+    mv_buf_printf(o, " step%s · %s</text>\n", c->nsteps == 1 ? "" : "s",
+                  c->alloc ? "allocator totals" : "objects in the picture");
+    mv_buf_printf(o, "<text id=\"mv-source\" x=\"%d\" y=\"36\" fill=\"" C_MUTED "\">", w->left);
+    if (c->alloc) {
+        const char *a = mv_trace_allocator(c->tr);
+        mv_buf_puts(o, "every live block the program allocated, named or not, as the allocator "
+                       "counts it (");
+        prog_text(w, a && *a ? a : "unknown allocator", a && *a ? strlen(a) : 17, 20);
+        mv_buf_puts(o, "), stacked by type</text>\n");
+        mv_buf_printf(o, "<text x=\"%d\" y=\"52\" fill=\"" C_MUTED "\">blocks and block bytes "
+                         "since the first step; each column shows its step with the most bytes%s"
+                         "</text>\n",
+                      w->left, c->has_lo ? ", the line the least" : "");
+    } else {
+        mv_buf_puts(o, "objects in the picture (reachable from the program's names), stacked by "
+                       "type</text>\n");
+        mv_buf_printf(o, "<text x=\"%d\" y=\"52\" fill=\"" C_MUTED "\">no allocator totals in "
+                         "this trace (recorded without memory events, MEMVIEW_EVENTS=0)</text>\n",
+                      w->left);
+    }
 }
 
 mv_status
@@ -569,57 +1002,60 @@ mv_render_chart_svg(const mv_trace *tr, const mv_chart_opts *opts, mv_buf *out)
     mv_map_init(&c.type_index);
     mv_map_init(&c.live);
     cw w = {.out = out, .c = &c};
-    mv_status st = gather(&c);
+    w.width = op->width >= 320 ? op->width : 800;
+    w.left = 78;
+    w.plot_w = w.width - w.left - 20;
+    mv_status st = gather(&c, (uint32_t)w.plot_w);
     if (st == MV_OK)
         st = series(&c);
     if (st != MV_OK)
         goto out;
-    w.width = op->width >= 320 ? op->width : 800;
-    w.left = 78;
-    w.plot_w = w.width - w.left - 20;
     int y_obj = CAPTION_H + 24;
     int y_byt = y_obj + PANEL_H + PANEL_GAP;
     int y_axis = y_byt + PANEL_H;
     int y_leg = y_axis + 44;
-    int rows = (int)((c.nseries + (uint32_t)((w.width - w.left) / 150) - 1) /
-                     (uint32_t)((w.width - w.left) / 150));
+    uint32_t per_row = (uint32_t)((w.width - w.left) / 150);
+    uint32_t items = c.nseries + (c.ngc ? 1 : 0) + (c.has_lo ? 1 : 0);
+    int rows = (int)((items + per_row - 1) / per_row);
     int height = y_leg + (rows ? rows : 1) * 22 + 10;
+    const char *source = c.alloc ? "allocator totals" : "objects in the picture";
 
     mv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     mv_buf_printf(out,
                   "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
-                  "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Memory over time: ",
-                  w.width, height, w.width, height);
+                  "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" data-source=\"%s\" "
+                  "aria-label=\"Memory over time (%s): ",
+                  w.width, height, w.width, height, c.alloc ? "allocator" : "picture", source);
     program_name(&w);
-    mv_buf_puts(out, "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\" "
-                     "fill=\"" C_TEXT "\">\n<title>Memory over time: ");
+    mv_buf_printf(out, "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\" "
+                       "fill=\"" C_TEXT "\">\n<title>Memory over time (%s): ",
+                  source);
     program_name(&w);
     mv_buf_puts(out, "</title>\n<desc>");
     description(&w);
     mv_buf_puts(out, "</desc>\n");
     defs(&w);
     mv_buf_printf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w.width, height);
-    mv_buf_printf(out, "<text x=\"%d\" y=\"20\" font-size=\"14\"><tspan font-weight=\"bold\">", w.left);
-    program_name(&w);
-    mv_buf_printf(out, "</tspan> · memory over %" PRIu32 " step%s</text>\n", c.nsteps,
-                  c.nsteps == 1 ? "" : "s");
-    mv_buf_printf(out,
-                  "<text x=\"%d\" y=\"36\" fill=\"" C_MUTED "\">objects in the picture "
-                  "(reachable from the program's names), stacked by type</text>\n",
-                  w.left);
+    caption(&w);
     if (c.nsamples) {
-        panel(&w, c.scnt, c.max_cnt, y_obj, "live objects", false);
-        panel(&w, c.sbyt, c.max_byt, y_byt, "live bytes", true);
+        const sampler *sm = c.alloc ? &c.mem : &c.pic;
+        panel(&w, c.scnt, c.peak_cnt, y_obj, c.alloc ? "blocks" : "objects",
+              c.alloc ? "live blocks" : "live objects", false, sm->lo_count);
+        panel(&w, c.sbyt, c.peak_byt, y_byt, "bytes", "live bytes", true, sm->lo_bytes);
         x_axis(&w, y_axis);
-        if (op->marker && op->marker_step < c.nsteps) {
-            double x = x_of(&w, op->marker_step + 0.5);
+        bool mark = op->marker && op->marker_step < c.nsteps;
+        double x = mark ? x_of(&w, op->marker_step + 0.5) : -1;
+        gc_marks(&w, y_obj, y_axis, x);
+        if (mark) {
+            bool right = x > w.left + 0.75 * w.plot_w;
             mv_buf_printf(out,
                           "<g id=\"mv-marker\"><path d=\"M%.1f %dV%d\" stroke=\"" C_MARK
                           "\" stroke-width=\"2\"/><text x=\"%.1f\" y=\"%d\" fill=\"" C_MARK
                           "\" font-weight=\"bold\"%s>step %" PRIu32 "</text></g>\n",
-                          x, y_obj, y_axis, x + (x > w.left + 0.75 * w.plot_w ? -4 : 4), y_obj - 8,
-                          x > w.left + 0.75 * w.plot_w ? " text-anchor=\"end\"" : "", op->marker_step);
+                          x, y_obj, y_axis, x + (right ? -4 : 4), y_obj - 8,
+                          right ? " text-anchor=\"end\"" : "", op->marker_step);
         }
+        columns(&w, y_obj, y_axis);
         legend(&w, y_leg);
     } else {
         mv_buf_printf(out, "<text x=\"%d\" y=\"%d\" fill=\"" C_MUTED "\">no step was recorded</text>\n",

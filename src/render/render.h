@@ -116,15 +116,23 @@ typedef struct mv_chart_opts {
     uint32_t marker_step;
 } mv_chart_opts;
 
-/* Live objects and live bytes over every step of the run, stacked by type
- * (the eight biggest types by peak bytes each get a series, the rest are
- * "other"), as a standalone SVG 1.1 document appended to out. What is
- * counted: the objects in the picture (reachable from the program's names);
- * the caption says so. Each series has a colour and a fill pattern, the
- * legend repeats both; type names are visible text, XML-escaped. One pass
- * over the trace; at most 800 points per series. opts may be NULL. Returns
- * MV_EINVAL for NULL tr/out, MV_ENOMEM (out stays valid; the caller releases
- * it), or the trace iterator's failure. PNG: mv_render_png on the result. */
+/* Live blocks (or objects) and live bytes over every step of the run,
+ * stacked by type (the eight biggest types by peak bytes each get a series,
+ * the rest are "other"), as a standalone SVG 1.1 document appended to out.
+ * What is counted: the allocator's totals of the program's live blocks by
+ * type (mv_delta mem/live_blocks/live_bytes) when the trace has them, else
+ * the objects in the picture (reachable from the program's names); the
+ * title, the caption and the root's data-source ("allocator", "picture")
+ * say which. One column per pixel of the plot at most, each drawing its
+ * step with the most bytes (and a line for its least), so peaks survive
+ * any run length; every column is also a transparent <rect> with
+ * data-first/data-step/data-blocks (data-objects)/data-bytes. Each series
+ * has a colour and a fill pattern, the legend repeats both; type names are
+ * visible text, XML-escaped. One pass over the trace with the delta
+ * iterator, memory bounded by the width. opts may be NULL. Returns
+ * MV_EINVAL for NULL tr/out, MV_ENOMEM (out stays valid; the caller
+ * releases it), or the trace iterator's failure. PNG: mv_render_png on the
+ * result. */
 mv_status mv_render_chart_svg(const mv_trace *tr, const mv_chart_opts *opts, mv_buf *out);
 
 /* ---- pools_svg.c: pymalloc's arenas, pools and blocks at one step ---- */
@@ -166,9 +174,11 @@ typedef struct mv_pools_view {
  * out: one row per arena, a bar per pool split into used (solid), free
  * (hatched) and never-used (empty) blocks with its size class, a mark above
  * every labelled block and the labels listed under the arena, a legend, and
- * the totals and waste in a caption. When the allocator is not pymalloc the
- * picture holds only the message. Labels are program text: visible text,
- * XML-escaped. MV_EINVAL for NULL v/out, MV_ENOMEM; out stays valid. */
+ * the totals and waste in a caption whose group (id mv-totals) carries the
+ * `pools` JSON totals as data-* attributes. When the allocator is not
+ * pymalloc the picture holds only the message. Labels are program text:
+ * visible text, XML-escaped. MV_EINVAL for NULL v/out, MV_ENOMEM; out stays
+ * valid. */
 mv_status mv_render_pools_svg(const mv_pools_view *v, mv_buf *out);
 
 /* ---- pools_json.c: the pool view of one step, from the trace ---- */

@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 
 TIMEOUT = 60
 failures = []
@@ -25,9 +26,11 @@ def fail(msg):
     print("FAIL: " + msg)
 
 
-def run(memview, prog, fmt, extra=(), env=None):
+def run(memview, prog, fmt, extra=(), env=None, ext=".json"):
+    """memview run -f FMT ... -o out.EXT PROG: the output parsed (JSON), or its text
+    (any other extension)."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "out.json")
+        out = os.path.join(tmp, "out" + ext)
         cmd = [memview, "run", "-f", fmt] + list(extra) + ["-o", out, prog]
         e = dict(os.environ)
         e.update(env or {})
@@ -37,7 +40,7 @@ def run(memview, prog, fmt, extra=(), env=None):
             fail("%s: exit %d, stderr %r" % (" ".join(cmd), p.returncode, p.stderr[-2000:]))
             return None
         with open(out, encoding="utf-8") as f:
-            return json.load(f)
+            return json.load(f) if ext == ".json" else f.read()
 
 
 def line_of(prog, marker, exact=False):
@@ -296,6 +299,151 @@ def check_pool_totals(memview, python, prog):
         if not any(name == t or t.startswith(name + ",") or (", " + name) in t
                    for t in labels):
             fail("no block labelled %r (labels: %r...)" % (name, sorted(labels)[:10]))
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+CHART_COLUMNS = 800 - 78 - 20   # the chart's plot width: one column per pixel at most
+
+
+def totals_by_step(trace):
+    """(live_blocks, live_bytes) at every step: `memory` is given where it changed."""
+    cur, out = (0, 0), []
+    for s in trace["steps"]:
+        m = s.get("memory")
+        if m:
+            cur = (m["live_blocks"], m["live_bytes"])
+        out.append(cur)
+    return out
+
+
+def chart_columns(svg, what):
+    """The chart's columns (its mv-columns group) as dicts, after checking the XML."""
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError as e:
+        fail("the chart is not well-formed XML: %s" % e)
+        return None, []
+    group = root.find(".//%sg[@id='mv-columns']" % SVG)
+    if group is None:
+        fail("the chart has no mv-columns group")
+        return root, []
+    cols = []
+    for r in group.findall(SVG + "rect"):
+        c = {k: int(r.get("data-" + k)) for k in ("first", "step", "bytes")}
+        c["count"] = int(r.get("data-" + what))
+        c["least_count"] = int(r.get("data-least-" + what, c["count"]))
+        c["least_bytes"] = int(r.get("data-least-bytes", c["bytes"]))
+        cols.append(c)
+    return root, cols
+
+
+def check_columns(cols, per_step, nsteps, label):
+    """Every step in exactly one column; each column draws its step with the most
+    bytes, with the figures per_step gives, and the least of its steps."""
+    if len(cols) != min(nsteps, CHART_COLUMNS):
+        fail("%s: %d columns for %d steps (want %d)"
+             % (label, len(cols), nsteps, min(nsteps, CHART_COLUMNS)))
+        return
+    if cols[0]["first"] != 0:
+        fail("%s: the first column starts at step %d" % (label, cols[0]["first"]))
+    for k, c in enumerate(cols):
+        end = cols[k + 1]["first"] if k + 1 < len(cols) else nsteps
+        if not c["first"] <= c["step"] < end:
+            fail("%s: column %d shows step %d outside its steps %d..%d"
+                 % (label, k, c["step"], c["first"], end - 1))
+            return
+        rng = per_step[c["first"]:end]
+        want = (per_step[c["step"]], max(b for _, b in rng),
+                min(n for n, _ in rng), min(b for _, b in rng))
+        got = ((c["count"], c["bytes"]), c["bytes"], c["least_count"], c["least_bytes"])
+        if got != want:
+            fail("%s: column %d (steps %d..%d, drawn at %d): (count, bytes), most bytes, "
+                 "least count, least bytes %r; the trace says %r"
+                 % (label, k, c["first"], end - 1, c["step"], got, want))
+            return
+
+
+def rises_and_falls(values, times):
+    """The series climbs to near its peak and falls back to near its floor at least
+    `times` times: [(rise step, fall step), ...] or None."""
+    peak = max(values)
+    floor = min(values)
+    hi, lo = floor + 0.8 * (peak - floor), floor + 0.2 * (peak - floor)
+    swings, up = [], None
+    for i, v in enumerate(values):
+        if up is None and v >= hi:
+            up = i
+        elif up is not None and v <= lo:
+            swings.append((up, i))
+            up = None
+    return swings if peak > floor and len(swings) >= times else None
+
+
+def check_chart_totals(memview, python, prog):
+    """-f chart draws the allocator's totals the trace records (memory per step)."""
+    env = {"PYTHONHASHSEED": "0"}
+    t = run(memview, prog, "trace", env=env)
+    svg = run(memview, prog, "chart", env=env, ext=".svg")
+    if not t or not svg:
+        return
+    per_step = totals_by_step(t)
+    if not any(s.get("memory") for s in t["steps"]):
+        fail("the trace has no memory totals: was it recorded with events?")
+        return
+    root, cols = chart_columns(svg, "blocks")
+    if root is None:
+        return
+    if root.get("data-source") != "allocator":
+        fail("the chart should draw the allocator's totals: data-source=%r"
+             % root.get("data-source"))
+    title = root.findtext(SVG + "title") or ""
+    if "(allocator totals)" not in title:
+        fail("the chart's title does not say what it draws: %r" % title)
+    check_columns(cols, per_step, len(t["steps"]), "chart")
+    # the three rounds of lists: the trace and the chart both rise and fall three times
+    bytes_per_step = [b for _, b in per_step]
+    if not rises_and_falls(bytes_per_step, 3):
+        fail("the trace's live bytes do not rise and fall three times (peak %d)"
+             % max(bytes_per_step))
+    drawn = [v for c in cols for v in (c["least_bytes"], c["bytes"])]
+    if not rises_and_falls(drawn, 3):
+        fail("the chart's columns do not rise and fall three times: %r"
+             % [c["bytes"] for c in cols][::20])
+    legend = root.find(".//%sg[@id='mv-legend']" % SVG)
+    names = [x.text for x in legend.iter(SVG + "text")] if legend is not None else []
+    if "list" not in names:
+        fail("the legend has no series for the lists: %r" % names)
+
+
+def check_chart_no_events(memview, python, prog):
+    """Without memory events the chart falls back to the objects in the picture,
+    says so, and counts exactly the objects the trace shows."""
+    env = {"PYTHONHASHSEED": "0", "MEMVIEW_EVENTS": "0"}
+    t = run(memview, prog, "trace", env=env)
+    svg = run(memview, prog, "chart", env=env, ext=".svg")
+    if not t or not svg:
+        return
+    if any(s.get("memory") for s in t["steps"]):
+        fail("MEMVIEW_EVENTS=0 recorded memory totals anyway")
+        return
+    per_step = [(len(objs), sum(o["size"] for o in objs.values()))
+                for objs in objects_by_step(t)]
+    root, cols = chart_columns(svg, "objects")
+    if root is None:
+        return
+    if root.get("data-source") != "picture":
+        fail("without events the chart should count the objects in the picture: "
+             "data-source=%r" % root.get("data-source"))
+    title = root.findtext(SVG + "title") or ""
+    if "(objects in the picture)" not in title:
+        fail("the chart's title does not say what it draws: %r" % title)
+    texts = " ".join(x.text or "" for x in root.iter(SVG + "text"))
+    if "no allocator totals in this trace" not in texts or "live objects" not in texts:
+        fail("the chart does not say it has no allocator totals: %r" % texts[:300])
+    check_columns(cols, per_step, len(t["steps"]), "fallback chart")
+    if not rises_and_falls([c["count"] for c in cols], 3):
+        fail("the objects in the picture should rise and fall three times: %r"
+             % [c["count"] for c in cols])
 
 
 def main(argv):

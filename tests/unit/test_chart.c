@@ -7,7 +7,10 @@
  *   - hostile type names and labels: the SVG stays well-formed XML and every
  *     dangerous character is a visible escape;
  *   - many types (eight series and "other"), a long run (bounded output), an
- *     empty run, and the no-pymalloc message. */
+ *     empty run, and the no-pymalloc message;
+ *   - the allocator's totals (recorded as memory events): the chart draws
+ *     them instead of the objects in the picture, column by column as the
+ *     trace says, and a one-step spike in a long run survives the sampling. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +331,9 @@ test_chart_tiny(void)
     CHECK(err == NULL);
     golden("chart_tiny", "svg", &out);
     CHECK_HAS(out.data, "3 steps. Objects in the picture");
+    CHECK_HAS(out.data, "data-source=\"picture\"");
+    CHECK_HAS(out.data, "no allocator totals in this trace");
+    CHECK_HAS(out.data, "data-first=\"1\" data-step=\"1\" data-objects=\"3\" data-bytes=\"184\"");
     CHECK_HAS(out.data, "Peak: 3 objects at step 1; 184 B at step 1");
     /* the legend cuts a type name at 18 columns, escapes included */
     CHECK_HAS(out.data, ">&lt;b&gt;&amp;&quot;&#39;\\x1b[31m…</text>");
@@ -390,7 +396,7 @@ test_chart_long(void)
                  MV_OK);
     CHECK(xml_check(out.data) == NULL);
     CHECK(out.len < 200000);
-    CHECK_HAS(out.data, "20000 steps.");
+    CHECK_HAS(out.data, "20,000 steps.");
     CHECK_HAS(out.data, ">step 19999</text>");
     mv_buf_release(&out);
 }
@@ -405,6 +411,165 @@ test_chart_empty(void)
     CHECK_HAS(out.data, "no step was recorded");
     CHECK_INT_EQ(mv_render_chart_svg(NULL, NULL, &out), MV_EINVAL);
     CHECK_INT_EQ(mv_render_chart_svg(tr, NULL, NULL), MV_EINVAL);
+    mv_buf_release(&out);
+}
+
+/* ---- the allocator's totals ---- */
+
+/* The figures a chart column carries (chart.c: the mv-columns group). */
+typedef struct column {
+    unsigned long long first, step, count, bytes, lo_count, lo_bytes;
+} column;
+
+/* The value of attribute `name` in the tag that starts at p (0 if absent). */
+static unsigned long long
+attr(const char *p, const char *name, unsigned long long dflt)
+{
+    const char *end = strchr(p, '>');
+    char key[64];
+    snprintf(key, sizeof key, " %s=\"", name);
+    const char *q = strstr(p, key);
+    if (!q || !end || q > end)
+        return dflt;
+    return strtoull(q + strlen(key), NULL, 10);
+}
+
+/* Every column of the chart in doc (what: "blocks" or "objects"); at most
+ * cap; returns how many. */
+static size_t
+columns_of(const char *doc, const char *what, column *out, size_t cap)
+{
+    char cnt[32], lo[48];
+    snprintf(cnt, sizeof cnt, "data-%s", what);
+    snprintf(lo, sizeof lo, "data-least-%s", what);
+    size_t n = 0;
+    for (const char *p = strstr(doc, "<rect x="); p && n < cap; p = strstr(p + 1, "<rect x=")) {
+        if (!strstr(p, "data-first=") || strstr(p, "data-first=") > strchr(p, '>'))
+            continue;
+        column c;
+        c.first = attr(p, "data-first", 0);
+        c.step = attr(p, "data-step", 0);
+        c.count = attr(p, cnt, ~0ull);
+        c.bytes = attr(p, "data-bytes", ~0ull);
+        c.lo_count = attr(p, lo, c.count);
+        c.lo_bytes = attr(p, "data-least-bytes", c.bytes);
+        out[n++] = c;
+    }
+    return n;
+}
+
+/* Ten steps. The program allocates 100 lists (64 B) and 10 buffers (160 B)
+ * before each of steps 1-5, frees 150 lists before each of steps 6-8 and the
+ * rest with a collection before step 9. One object is in the picture all
+ * along (a big one, to tell the two sources apart). */
+static void
+test_chart_allocator(void)
+{
+    new_trace();
+    mv_trace_set_allocator(tr, "pymalloc");
+    uint64_t blocks[10], bytes[10], lists = 0, bufs = 0;
+    uint32_t big = 0;
+    for (int i = 0; i < 10; i++) {
+        if (i >= 1 && i <= 5) {
+            CHECK_INT_EQ(mv_rec_mem_agg(tr, MV_MEV_ALLOC, S("list"), 100, 6400), MV_OK);
+            CHECK_INT_EQ(mv_rec_mem_agg(tr, MV_MEV_ALLOC, S("(buffer)"), 10, 1600), MV_OK);
+            lists += 100;
+            bufs += 10;
+        } else if (i >= 6 && i <= 8) {
+            CHECK_INT_EQ(mv_rec_mem_agg(tr, MV_MEV_FREE, S("list"), 150, 9600), MV_OK);
+            lists -= 150;
+        } else if (i == 9) {
+            mv_trace_gc_begin(tr, 2);
+            CHECK_INT_EQ(mv_rec_mem_agg(tr, MV_MEV_FREE, S("list"), (uint32_t)lists, lists * 64),
+                         MV_OK);
+            CHECK_INT_EQ(mv_trace_gc_end(tr, lists, 0, 1000, false), MV_OK);
+            lists = 0;
+        }
+        blocks[i] = lists + bufs;
+        bytes[i] = lists * 64 + bufs * 160;
+        begin(1 + (uint32_t)i);
+        uint32_t r = object(0x7f0000400000, "bytes", 100000);
+        if (!big)
+            big = r;
+        local("blob", big);
+        end();
+    }
+    mv_buf out = {0};
+    CHECK_INT_EQ(mv_render_chart_svg(tr, &(mv_chart_opts){.marker = true, .marker_step = 9}, &out),
+                 MV_OK);
+    const char *err = xml_check(out.data);
+    if (err)
+        fprintf(stderr, "xml: %s\n", err);
+    CHECK(err == NULL);
+    CHECK_HAS(out.data, "data-source=\"allocator\"");
+    CHECK_HAS(out.data, "<title>Memory over time (allocator totals): mem.py</title>");
+    CHECK_HAS(out.data, "as the allocator counts it (pymalloc)");
+    CHECK_HAS(out.data, ">live blocks</text>");
+    CHECK_LACKS(out.data, ">live objects</text>");
+    CHECK_LACKS(out.data, ">bytes</text>"); /* the picture's object never gets a series */
+    CHECK_HAS(out.data, ">list</text>");
+    CHECK_HAS(out.data, ">(buffer)</text>");
+    CHECK_HAS(out.data, "Peak: 550 blocks at step 5; 39.1 KiB at step 5.");
+    CHECK_HAS(out.data, "id=\"mv-gc\"");
+    CHECK_HAS(out.data, "1 collection.");
+    column cols[16];
+    size_t n = columns_of(out.data, "blocks", cols, 16);
+    CHECK_INT_EQ(n, 10);
+    for (size_t k = 0; k < n && k < 10; k++) {
+        CHECK_INT_EQ(cols[k].step, k);
+        CHECK_INT_EQ(cols[k].count, blocks[k]);
+        CHECK_INT_EQ(cols[k].bytes, bytes[k]);
+    }
+    png_out("chart_allocator", &out);
+    mv_buf_release(&out);
+}
+
+/* 5,000 steps at a steady 1,000 bytes, but for one step of 1 MiB: the
+ * chart has one column per pixel, and the spike keeps its column. */
+static void
+test_chart_spike(void)
+{
+    new_trace();
+    mv_trace_set_allocator(tr, "pymalloc");
+    const uint32_t steps = 5000, spike = 2345;
+    for (uint32_t i = 0; i < steps; i++) {
+        if (i == 1)
+            CHECK_INT_EQ(mv_rec_mem_agg(tr, MV_MEV_ALLOC, S("int"), 10, 1000), MV_OK);
+        if (i == spike)
+            CHECK_INT_EQ(mv_rec_mem_agg(tr, MV_MEV_ALLOC, S("(buffer)"), 1, 1048576), MV_OK);
+        if (i == spike + 1)
+            CHECK_INT_EQ(mv_rec_mem_agg(tr, MV_MEV_FREE, S("(buffer)"), 1, 1048576), MV_OK);
+        begin(1 + i % 7);
+        end();
+    }
+    mv_buf out = {0};
+    CHECK_INT_EQ(mv_render_chart_svg(tr, &(mv_chart_opts){.width = 800}, &out), MV_OK);
+    CHECK(xml_check(out.data) == NULL);
+    CHECK(out.len < 200000);
+    static column cols[1024];
+    size_t n = columns_of(out.data, "blocks", cols, 1024);
+    CHECK_INT_EQ(n, 800 - 78 - 20); /* one column per pixel of the plot */
+    unsigned long long max = 0, at = 0;
+    bool ordered = true;
+    for (size_t k = 0; k < n; k++) {
+        unsigned long long end = k + 1 < n ? cols[k + 1].first : steps;
+        ordered &= cols[k].first <= cols[k].step && cols[k].step < end;
+        if (cols[k].bytes > max) {
+            max = cols[k].bytes;
+            at = k;
+        }
+        if (k && cols[k].first <= spike && spike < end) {
+            CHECK_INT_EQ(cols[k].step, spike);
+            CHECK_INT_EQ(cols[k].lo_bytes, 1000);
+        } else if (k) {
+            CHECK_INT_EQ(cols[k].bytes, 1000);
+        }
+    }
+    CHECK(ordered);
+    CHECK_INT_EQ(max, 1048576 + 1000);
+    CHECK_INT_EQ(cols[at].step, spike);
+    CHECK_INT_EQ(cols[0].step, 1); /* the first column's most bytes: step 1 */
+    CHECK_INT_EQ(cols[0].lo_bytes, 0);
     mv_buf_release(&out);
 }
 
@@ -430,7 +595,10 @@ test_pools_tiny(void)
         fprintf(stderr, "xml: %s\n", err);
     CHECK(err == NULL);
     golden("pools_tiny", "svg", &out);
-    CHECK_HAS(out.data, "553 blocks used (19,024 bytes) in 3 pools; 1 empty pools");
+    CHECK_HAS(out.data, "553 blocks used (19,024 bytes) in 3 pools and 2 arenas; "
+                        "45,808 bytes free in those pools; 1 empty pool<");
+    CHECK_HAS(out.data, "data-arenas=\"2\" data-pools=\"3\" data-unused-pools=\"1\" "
+                        "data-used-blocks=\"553\" data-used-bytes=\"19024\" data-free-bytes=\"45808\"");
     CHECK_HAS(out.data, "waste: 192 B pool headers, 1,210 B rounding to size classes, 8,192 B arena alignment");
     CHECK_HAS(out.data, "→ pool 0x7f2a4c1b8000, block 13 (64-byte)");
     CHECK_HAS(out.data, "&lt;b&gt;&amp;&quot;&#39;\\x1b[31m\\u202eevil");
@@ -457,6 +625,8 @@ main(void)
     test_chart_many_types();
     test_chart_long();
     test_chart_empty();
+    test_chart_allocator();
+    test_chart_spike();
     test_pools_tiny();
     mv_trace_free(tr);
     return harness_done("test_chart");
