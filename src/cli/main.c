@@ -54,7 +54,9 @@ usage(FILE *fp)
             "options:\n"
             "  -f, --format FMT     html (default: a step-by-step viewer written to\n"
             "                       PROGRAM.html here) | text | state | trace |\n"
-            "                       chart (memory over time; .svg, or .png with -o)\n"
+            "                       chart (memory over time; .svg, or .png with -o) |\n"
+            "                       pools (pymalloc at one step: JSON, or a picture\n"
+            "                       with -o FILE.svg or FILE.png)\n"
             "  -o, --output FILE    write the output there ('-' = stdout)\n"
             "  --step N|last        step shown by text/state (0-based; default last)\n"
             "  --at LINE            first step where LINE of the program is about to run\n"
@@ -229,6 +231,9 @@ parse(int argc, char **argv, opts *o)
         if (olen > 10 && (strcmp(o->output + olen - 10, ".chart.svg") == 0 ||
                           strcmp(o->output + olen - 10, ".chart.png") == 0))
             o->format = FMT_CHART;
+        else if (olen > 10 && (strcmp(o->output + olen - 10, ".pools.svg") == 0 ||
+                               strcmp(o->output + olen - 10, ".pools.png") == 0))
+            o->format = FMT_POOLS;
         else if (dot && strcmp(dot, ".json") == 0)
             o->format = FMT_TRACE;
         else if (dot && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0))
@@ -408,6 +413,54 @@ render_picture(const opts *o, fmt f, const mv_trace *tr, uint32_t step, mv_buf *
     return rc;
 }
 
+/* The picture a file name asks for by its extension: FMT_SVG for ".svg",
+ * FMT_PNG for ".png", else FMT_DEFAULT (chart and pools choose with it). */
+static fmt
+picture_ext(const char *dest)
+{
+    const char *ext = strrchr(dest, '.');
+    if (ext && strcmp(ext, ".png") == 0)
+        return FMT_PNG;
+    if (ext && strcmp(ext, ".svg") == 0)
+        return FMT_SVG;
+    return FMT_DEFAULT;
+}
+
+/* -f pools at one step: the `pools` JSON, or its picture (pools_svg.c) as
+ * SVG or PNG (pic: FMT_SVG, FMT_PNG). Says on stderr when the run recorded
+ * no pool view for that step (MV_EINVAL); MV_EINVAL too for PNG without
+ * librsvg (the caller says so). */
+static mv_status
+render_pools(const mv_trace *tr, uint32_t step, fmt pic, mv_buf *out)
+{
+    if (pic == FMT_PNG && !mv_render_png_available())
+        return MV_EINVAL;
+    mv_state s;
+    mv_status rc = mv_trace_state(tr, step, &s);
+    if (rc != MV_OK)
+        return rc;
+    mv_pools_view *v = NULL;
+    mv_buf svg;
+    mv_buf_init(&svg);
+    if (pic == FMT_DEFAULT)
+        rc = mv_render_pools_json(tr, &s, out);
+    else
+        rc = mv_pools_view_new(tr, &s, &v);
+    if (rc == MV_EINVAL)
+        fprintf(stderr, "%s: no pool view was recorded for step %u\n", prog_name, step);
+    if (rc == MV_OK && v) {
+        rc = mv_render_pools_svg(v, pic == FMT_PNG ? &svg : out);
+        if (rc == MV_OK && pic == FMT_PNG)
+            rc = mv_render_png_scaled(svg.data, svg.len, 2.0, out);
+        if (rc == MV_EINVAL) /* librsvg refused the picture: not the caller's message */
+            rc = MV_EFORMAT;
+    }
+    mv_buf_release(&svg);
+    mv_pools_view_free(v);
+    mv_state_release(&s);
+    return rc;
+}
+
 /* Render the chosen output. Files (and stdout with -f) are streamed
  * through a temporary that is renamed over the target only when complete. */
 static int
@@ -430,6 +483,7 @@ emit(const opts *o, const mv_trace *tr, const char *default_out)
         out.sink_ctx = &of;
     }
     mv_status st;
+    fmt pic = picture_ext(dest);
     if (f == FMT_TRACE) {
         st = mv_render_trace_json(tr, &out);
     } else if (f == FMT_HTML) {
@@ -439,8 +493,7 @@ emit(const opts *o, const mv_trace *tr, const char *default_out)
     } else if (f == FMT_CHART) {
         /* memory over time; a marker only at a step asked for; PNG for a .png file */
         mv_chart_opts co = {0, o->step >= 0 || o->at, step};
-        const char *ext = strrchr(dest, '.');
-        if (ext && strcmp(ext, ".png") == 0) {
+        if (pic == FMT_PNG) {
             mv_buf svg = {0};
             st = mv_render_png_available() ? mv_render_chart_svg(tr, &co, &svg) : MV_EINVAL;
             if (st == MV_OK)
@@ -449,17 +502,15 @@ emit(const opts *o, const mv_trace *tr, const char *default_out)
         } else {
             st = mv_render_chart_svg(tr, &co, &out);
         }
+    } else if (f == FMT_POOLS) {
+        /* JSON, or the picture for a .svg or .png file */
+        st = render_pools(tr, step, pic, &out);
     } else {
         mv_state s;
         st = mv_trace_state(tr, step, &s);
         if (st == MV_OK) {
             if (f == FMT_STATE) {
                 st = mv_render_state_json(&s, &out);
-            } else if (f == FMT_POOLS) {
-                st = mv_render_pools_json(tr, &s, &out);
-                if (st == MV_EINVAL)
-                    fprintf(stderr, "%s: no pool view was recorded for step %u\n", prog_name,
-                            step);
             } else {
                 const char *nc = getenv("NO_COLOR");
                 bool tty = strcmp(dest, "-") == 0 && isatty(STDOUT_FILENO);
@@ -478,9 +529,12 @@ emit(const opts *o, const mv_trace *tr, const char *default_out)
     } else {
         mv_outfile_abort(&of);
     }
-    if (st == MV_EINVAL && (f == FMT_PNG || f == FMT_CHART) && !mv_render_png_available()) {
+    if (st == MV_EINVAL && (f == FMT_PNG || (f == FMT_CHART && pic == FMT_PNG) ||
+                            (f == FMT_POOLS && pic == FMT_PNG)) &&
+        !mv_render_png_available()) {
         fprintf(stderr, "%s: this memview was built without librsvg: PNG output is not "
-                        "available (use -f svg)\n", prog_name);
+                        "available (%s)\n", prog_name,
+                f == FMT_PNG ? "use -f svg" : "write a .svg file instead");
         rc = EXIT_INTERNAL;
     } else if (st == MV_EIO) {
         fprintf(stderr, "%s: cannot write '%s': %s\n", prog_name, dest, strerror(errno));

@@ -7,7 +7,9 @@
  * Never by colour alone: used blocks are solid, free blocks hatched, never
  * used blocks an empty outline, and the legend says so; named blocks get a
  * triangle above the bar and a line of text under the arena. Labels are
- * program text: cut to visible text and XML-escaped (mv_vis_xml). */
+ * program text: cut to visible text and XML-escaped (mv_vis_xml). The
+ * totals are also data-* attributes of the caption's group (mv-totals),
+ * named as in the JSON, so a test can hold the picture to the JSON. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,12 +26,14 @@
 
 #define MARGIN 16
 #define PER_ROW 8           /* pools per line of an arena */
-#define CELL_W 92           /* one pool: bar and its size class */
-#define BAR_W 80
+#define CELL_W 100          /* one pool: bar and its size class ("16 B · 1021/1021") */
+#define BAR_W 86
 #define BAR_H 14
 #define CELL_H 40
 #define LABEL_H 16          /* a line of named blocks */
 #define MAX_LABEL_LINES 12  /* named blocks listed per arena */
+#define MESSAGE_COLS 110    /* the no-pymalloc message is wrapped at this */
+#define MESSAGE_LINES 4     /* and cut after this many lines */
 #define LABEL_COLS 24       /* a label is cut past this */
 #define WIDTH (2 * MARGIN + PER_ROW * CELL_W)
 
@@ -58,6 +62,38 @@ put_num(mv_buf *b, uint64_t v)
     }
 }
 
+/* The message wrapped at spaces into lines of at most MESSAGE_COLS bytes
+ * (never inside a UTF-8 sequence; the last line cut); draws them from
+ * baseline y when draw is set. Returns the number of lines. */
+static int
+message_lines(pw *w, const char *msg, int y, bool draw)
+{
+    size_t n = strlen(msg), at = 0;
+    int lines = 0;
+    while (at < n && lines < MESSAGE_LINES) {
+        size_t len = n - at;
+        if (len > MESSAGE_COLS && lines + 1 < MESSAGE_LINES) {
+            len = MESSAGE_COLS;
+            while (len > MESSAGE_COLS / 2 && msg[at + len] != ' ')
+                len--;
+            if (msg[at + len] != ' ')
+                for (len = MESSAGE_COLS; len > 1 && ((unsigned char)msg[at + len] & 0xc0) == 0x80;)
+                    len--;
+        }
+        if (draw) {
+            mv_buf_printf(w->out, "<text x=\"%d\" y=\"%d\" fill=\"" C_MUTED "\">", MARGIN,
+                          y + 18 * lines);
+            prog_text(w, msg + at, len, MESSAGE_COLS);
+            mv_buf_puts(w->out, "</text>\n");
+        }
+        lines++;
+        at += len;
+        while (at < n && msg[at] == ' ')
+            at++;
+    }
+    return lines;
+}
+
 static uint32_t
 labels_of(const mv_arena_info *a)
 {
@@ -74,7 +110,7 @@ arena_height(const mv_arena_info *a)
     uint32_t labels = labels_of(a);
     if (labels > MAX_LABEL_LINES)
         labels = MAX_LABEL_LINES + 1;
-    return 22 + (int)(lines ? lines : 1) * CELL_H + (int)labels * LABEL_H + 12;
+    return 22 + (int)(lines ? lines : 1) * CELL_H + (int)labels * LABEL_H + (labels ? 18 : 12);
 }
 
 static void
@@ -103,7 +139,10 @@ pool_bar(pw *w, const mv_pool_info *p, int x, int y)
                   x, y, BAR_W - 1, BAR_H - 1);
     for (uint32_t k = 0; k < p->nlabels; k++) {
         double lx = x + (p->labels[k].index + 0.5) * BAR_W / n;
-        mv_buf_printf(o, "<path d=\"M%.1f %dl-3.5 -5h7z\" fill=\"" C_MARK "\"/>", lx, y - 1);
+        mv_buf_printf(o, "<path d=\"M%.1f %dl-3.5 -5h7z\" fill=\"" C_MARK "\"><title>block %" PRIu32 ": ",
+                      lx, y - 1, p->labels[k].index);
+        prog_text(w, p->labels[k].text, p->labels[k].len, LABEL_COLS);
+        mv_buf_puts(o, "</title></path>");
     }
     mv_buf_printf(o, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"" C_MUTED "\">%" PRIu32
                      " B · %" PRIu32 "/%" PRIu32 "</text>\n</g>\n",
@@ -127,7 +166,7 @@ arena_row(pw *w, const mv_arena_info *a, int y)
         pool_bar(w, &a->pools[p], x, yy);
     }
     uint32_t lines = (a->npools + PER_ROW - 1) / PER_ROW;
-    int ly = top + (int)(lines ? lines : 1) * CELL_H + 10;
+    int ly = top + (int)(lines ? lines : 1) * CELL_H + 16;
     uint32_t shown = 0, total = labels_of(a);
     for (uint32_t p = 0; p < a->npools && shown < MAX_LABEL_LINES; p++) {
         const mv_pool_info *q = &a->pools[p];
@@ -178,7 +217,7 @@ mv_render_pools_svg(const mv_pools_view *v, mv_buf *out)
         for (uint32_t a = 0; a < v->narenas; a++)
             height += arena_height(&v->arenas[a]);
     else
-        height = 90;
+        height = 72 + 18 * (v->message ? message_lines(&w, v->message, 0, false) : 0);
     height += 28;
     mv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     mv_buf_printf(out,
@@ -213,29 +252,44 @@ mv_render_pools_svg(const mv_pools_view *v, mv_buf *out)
         mv_buf_printf(out, "<text x=\"%d\" y=\"52\">pymalloc is not in use (allocator: ", MARGIN);
         prog_text(&w, v->allocator, strlen(v->allocator), 40);
         mv_buf_puts(out, "): there are no pools to show.</text>\n");
-        if (v->message) {
-            mv_buf_printf(out, "<text x=\"%d\" y=\"72\" fill=\"" C_MUTED "\">", MARGIN);
-            prog_text(&w, v->message, strlen(v->message), 100);
-            mv_buf_puts(out, "</text>\n");
-        }
+        if (v->message)
+            message_lines(&w, v->message, 72, true);
     } else {
-        /* totals and waste */
+        /* totals and waste, as the `pools` JSON "totals" (also as data-*) */
+        uint64_t free_bytes = 0;
+        for (uint32_t a = 0; a < v->narenas; a++)
+            for (uint32_t p = 0; p < v->arenas[a].npools; p++) {
+                const mv_pool_info *q = &v->arenas[a].pools[p];
+                free_bytes += (uint64_t)(q->free + q->never) * q->size_class;
+            }
+        mv_buf_printf(out,
+                      "<g id=\"mv-totals\" data-arenas=\"%" PRIu32 "\" data-pools=\"%" PRIu64
+                      "\" data-unused-pools=\"%" PRIu64 "\" data-used-blocks=\"%" PRIu64
+                      "\" data-used-bytes=\"%" PRIu64 "\" data-free-bytes=\"%" PRIu64
+                      "\" data-waste-pool-headers=\"%" PRIu64 "\" data-waste-rounding=\"%" PRIu64
+                      "\" data-waste-alignment=\"%" PRIu64 "\">\n",
+                      v->narenas, v->pools_used, v->pools_empty, v->blocks_used, v->bytes_used,
+                      free_bytes, v->waste_headers, v->waste_rounding, v->waste_alignment);
         mv_buf_printf(out, "<text x=\"%d\" y=\"42\" fill=\"" C_MUTED "\">", MARGIN);
         put_num(out, v->blocks_used);
         mv_buf_puts(out, " blocks used (");
         put_num(out, v->bytes_used);
         mv_buf_puts(out, " bytes) in ");
         put_num(out, v->pools_used);
-        mv_buf_puts(out, " pools; ");
+        mv_buf_printf(out, " pool%s and ", v->pools_used == 1 ? "" : "s");
+        put_num(out, v->narenas);
+        mv_buf_printf(out, " arena%s; ", v->narenas == 1 ? "" : "s");
+        put_num(out, free_bytes);
+        mv_buf_puts(out, " bytes free in those pools; ");
         put_num(out, v->pools_empty);
-        mv_buf_puts(out, " empty pools</text>\n");
+        mv_buf_printf(out, " empty pool%s</text>\n", v->pools_empty == 1 ? "" : "s");
         mv_buf_printf(out, "<text x=\"%d\" y=\"58\" fill=\"" C_MUTED "\">waste: ", MARGIN);
         put_num(out, v->waste_headers);
         mv_buf_puts(out, " B pool headers, ");
         put_num(out, v->waste_rounding);
         mv_buf_puts(out, " B rounding to size classes, ");
         put_num(out, v->waste_alignment);
-        mv_buf_puts(out, " B arena alignment</text>\n");
+        mv_buf_puts(out, " B arena alignment</text>\n</g>\n");
         legend(&w, 66);
         int y = 84;
         for (uint32_t a = 0; a < v->narenas; a++)

@@ -13,12 +13,15 @@ Contract: docs/cli.md (exit codes, output rules) and docs/state-format.md.
 
 import json
 import os
+import platform
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 
 TIMEOUT = 25
 SKIP = 77
@@ -513,6 +516,128 @@ def case_state_python_version(t):
     state = load_json(out)
     check(state.get("python") == py.out.decode().strip(),
           "state python %r, interpreter %r" % (state.get("python"), py.out.decode().strip()))
+
+
+# ----------------------------------------------------------------------------- pool pictures
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+POOLS_PROG = (
+    "keep = [[i] * 3 for i in range(200)]\n"
+    "names = {'k': keep[5], 'first': keep[0]}\n"
+    "pair = (1.5, 2.5)\n"
+    "print(len(keep), len(names))  # @pools\n"
+)
+
+
+def pools_run(t, prog, out, fmt=True):
+    """memview run [-f pools] --at <the @pools line> -o OUT PROG, with address space
+    randomisation off where setarch can do it: the pool view is read from the live
+    heap, and where arenas land moves a few blocks between runs."""
+    line = next(n for n, l in enumerate(open(prog, encoding="utf-8"), 1) if "@pools" in l)
+    cmd = [t.memview, "run"] + (["-f", "pools"] if fmt else []) + \
+        ["--at", str(line), "-o", out, prog]
+    setarch = shutil.which("setarch")
+    if setarch and t.run([setarch, platform.machine(), "-R", "true"]).rc == 0:
+        cmd = [setarch, platform.machine(), "-R"] + cmd
+    return t.run(cmd)
+
+
+def pools_json(t, prog):
+    """The `-f pools` JSON at the @pools line, taken twice: a run that does not
+    repeat itself here cannot be compared with another run (skip)."""
+    views = []
+    for k in range(2):
+        out = t.out_path("pools%d.json" % k)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        r = pools_run(t, prog, out)
+        check(r.rc == 0, "-f pools -o %s: %r" % (out, r))
+        views.append(load_json(out))
+    if views[0].get("allocator") != "pymalloc":
+        raise Skip("the interpreter's allocator is %s" % views[0].get("allocator"))
+    if views[0]["totals"] != views[1]["totals"]:
+        raise Skip("two runs of the same program give different pools here: %r, %r"
+                   % (views[0]["totals"], views[1]["totals"]))
+    return views[0]
+
+
+def case_pools_svg(t):
+    """-f pools -o x.svg (and -o x.pools.svg without -f) draws the pool view of the
+    step: well-formed SVG whose totals, arenas, pools and named blocks are the JSON's."""
+    prog = t.write("pools.py", POOLS_PROG)
+    want = pools_json(t, prog)
+    for name, fmt in (("x.svg", True), ("x.pools.svg", False)):
+        out = t.out_path(name)
+        r = pools_run(t, prog, out, fmt)
+        check(r.rc == 0, "%s: %r" % (name, r))
+        check(r.out == b"200 2\n", "the program's output: %r" % r.out)
+        with open(out, "rb") as f:
+            data = f.read()
+        check(data.startswith(b"<?xml"), "%s is not SVG: %r" % (name, data[:80]))
+        try:
+            root = ET.fromstring(data)
+        except ET.ParseError as e:
+            raise Failure("%s is not well-formed XML: %s" % (name, e))
+        check(root.tag == SVG_NS + "svg", "%s: root element %r" % (name, root.tag))
+        check(root.findtext(SVG_NS + "title") == "Memory pools at step %d" % want["step"],
+              "%s: title %r, the JSON's step is %d"
+              % (name, root.findtext(SVG_NS + "title"), want["step"]))
+        tot = root.find(".//%sg[@id='mv-totals']" % SVG_NS)
+        check(tot is not None, "%s has no mv-totals group" % name)
+        got = {k: int(tot.get("data-" + k.replace("_", "-"))) for k in
+               ("arenas", "pools", "unused_pools", "used_blocks", "used_bytes", "free_bytes")}
+        got["waste"] = {k: int(tot.get("data-waste-" + k.replace("_", "-")))
+                        for k in ("pool_headers", "rounding", "alignment")}
+        check(got == want["totals"], "%s totals %r, the JSON says %r" % (name, got, want["totals"]))
+        caption = "".join(tot.itertext())
+        check("{:,} blocks used ({:,} bytes)".format(want["totals"]["used_blocks"],
+                                                      want["totals"]["used_bytes"]) in caption,
+              "%s: the caption does not give the totals: %r" % (name, caption))
+        # one group per arena, one bar per pool with its figures, one mark per named block
+        arenas = [g.get("id") for g in root.iter(SVG_NS + "g")
+                  if (g.get("id") or "").startswith("mv-arena")]
+        check(arenas == ["mv-arena%d" % a["index"] for a in want["arenas"]],
+              "%s: arenas %r, the JSON has %r" % (name, arenas, [a["index"] for a in want["arenas"]]))
+        titles = [x.text for x in root.iter(SVG_NS + "title")]
+        bars = sorted(x for x in titles if x and x.startswith("pool 0x"))
+        pools = sorted("pool %s: %d-byte blocks, %d used, %d free, %d never used"
+                       % (p["address"], p["size_class"], p["used"], p["free"], p["never"])
+                       for a in want["arenas"] for p in a["pools"])
+        check(bars == pools, "%s: %d pool bars, the JSON has %d pools; first differences %r"
+              % (name, len(bars), len(pools), sorted(set(bars) ^ set(pools))[:4]))
+        marks = {x for x in titles if x and re.match(r"block \d+: ", x)}
+        labels = {"block %d: %s" % (i, text) for a in want["arenas"] for p in a["pools"]
+                  for i, text in p["labels"]}
+        check(labels and marks == labels, "%s: named blocks %r, the JSON's labels %r"
+              % (name, sorted(marks)[:6], sorted(labels)[:6]))
+        check(any(x.startswith("block ") and x.endswith(": keep") for x in labels),
+              "no block labelled keep: %r" % sorted(labels)[:6])
+
+
+def case_pools_png(t):
+    """-f pools -o x.png (and -o x.pools.png) rasterises the same picture."""
+    prog = t.write("pools.py", POOLS_PROG)
+    svg = t.out_path("x.svg")
+    os.makedirs(os.path.dirname(svg), exist_ok=True)
+    r = pools_run(t, prog, svg)
+    check(r.rc == 0, "-o x.svg: %r" % r)
+    root = ET.parse(svg).getroot()
+    w, h = float(root.get("width")), float(root.get("height"))
+    for name, fmt in (("x.png", True), ("x.pools.png", False)):
+        out = t.out_path(name)
+        r = pools_run(t, prog, out, fmt)
+        if r.rc == 70 and b"without librsvg" in r.err:
+            check(not os.path.exists(out), "a failed PNG left %s behind" % out)
+            raise Skip("memview was built without librsvg")
+        check(r.rc == 0, "%s: %r" % (name, r))
+        with open(out, "rb") as f:
+            data = f.read()
+        check(data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR",
+              "%s is not a PNG: %r" % (name, data[:16]))
+        pw, ph = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        # twice the SVG's size (less when that would pass 16384 pixels a side)
+        scale = min(2.0, 16384 / max(w, h))
+        check(abs(pw - w * scale) <= 1 and abs(ph - h * scale) <= 1,
+              "%s is %dx%d, the SVG %gx%g at scale %g" % (name, pw, ph, w, h, scale))
 
 
 # ----------------------------------------------------------------------------- main
