@@ -358,7 +358,7 @@ str_chars(const mv_object *o)
     return n;
 }
 
-/* "  len 5000  refs 2  72 B  id 0x7f…" (ASCII, so bytes = columns). The
+/* "  len 5000  refs 2  72 B  unreachable  id 0x7f…" (ASCII, so bytes = columns). The
  * length shows for a value the recorder cut (its full length) and, when
  * with_len, for a str (whose line may be cut at the width). */
 static size_t
@@ -381,6 +381,10 @@ meta_text(const tw *w, const mv_object *o, bool with_len, char *buf, size_t cap)
     n += r > 0 ? (size_t)r : 0;
     r = snprintf(buf + n, cap - n, "  %" PRIu64 " B", o->size);
     n += r > 0 ? (size_t)r : 0;
+    if (o->flags & MV_OF_UNREACHABLE) {
+        r = snprintf(buf + n, cap - n, "  unreachable");
+        n += r > 0 ? (size_t)r : 0;
+    }
     if (w->address) {
         r = snprintf(buf + n, cap - n, "  id 0x%" PRIx64, o->addr);
         n += r > 0 ? (size_t)r : 0;

@@ -443,6 +443,42 @@ test_long(void)
     mv_free(got);
 }
 
+/* del a, b on two instances that refer to each other: both still in the
+ * state, unreachable, and the object lines and the events say so. */
+static void
+test_unreachable(void)
+{
+    new_trace(2, "prog.py", NULL);
+    mv_state st;
+    init_state(&st, 1, "prog.py", 7);
+    mv_frame frames[] = {{S("<module>"), S("prog.py"), 7, 0, NULL}};
+    uint32_t a_attrs[] = {S("friend"), 2};
+    uint32_t b_attrs[] = {S("friend"), 1};
+    mv_object objects[] = {
+        obj(1, "Box", MV_K_INSTANCE, 1, 56),
+        obj(2, "Box", MV_K_INSTANCE, 1, 56),
+        obj(3, "list", MV_K_LIST, 1, 56),
+    };
+    objects[0].items = a_attrs;
+    objects[0].nitems = 2;
+    objects[1].items = b_attrs;
+    objects[1].nitems = 2;
+    objects[0].flags |= MV_OF_UNREACHABLE;
+    objects[1].flags |= MV_OF_UNREACHABLE;
+    st.frames = frames;
+    st.nframes = 1;
+    st.objects = objects;
+    st.nobjects = 3;
+
+    char *got = render(&st, false, true, 0);
+    CHECK_HAS(got, "  #1 Box object  refs 1  56 B  unreachable  id 0x7f0000000040\n"
+                   "      .friend → #2 Box object\n"
+                   "  #2 Box object  refs 1  56 B  unreachable  id 0x7f0000000080\n");
+    CHECK_HAS(got, "  #3 list len 0  refs 1  56 B  id 0x7f00000000c0\n");
+    CHECK_HAS(got, "cycle of 2 Box objects unreachable, still in memory until a collection");
+    mv_free(got);
+}
+
 int
 main(void)
 {
@@ -451,6 +487,7 @@ main(void)
     test_cut_and_truncated();
     test_hostile();
     test_long();
+    test_unreachable();
     mv_trace_free(tr);
     return harness_done("test_text");
 }
