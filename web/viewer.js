@@ -684,7 +684,12 @@
         const delta = steps[i];
         const fresh = new Set(), changed = new Set();
         if (delta.objects && i > 0)
-            for (const o of delta.objects) (prev && prev.objs.has(o.ref) ? changed : fresh).add(o.ref);
+            for (const o of delta.objects) {
+                const a = prev && prev.objs.get(o.ref);
+                // a record that only says "unreachable now" is not a change of content
+                if (!a) fresh.add(o.ref);
+                else if (contentChange(a, o, st)) changed.add(o.ref);
+            }
 
         // where everything goes
         const rects = new Map();
@@ -834,11 +839,15 @@
                                'aria-label': describe(o, st) });
             g.appendChild(s('rect', { x: r.x - 3, y: r.y - 3, width: r.w + 6, height: r.h + 6, rx: 6, class: 'ring' }));
             g.appendChild(s('rect', { x: r.x, y: r.y, width: r.w, height: r.h, rx: 4, class: 'box' }));
-            const badge = fresh.has(ref) ? 'new' : changed.has(ref) ? 'changed' : '';
+            // the badge sits in the head line, inside the box, so that stacked
+            // boxes never cover each other's labels
+            const unreach = o.reachable === false && !fresh.has(ref);
+            const badge = fresh.has(ref) ? 'new' : unreach ? 'unreachable' : changed.has(ref) ? 'changed' : '';
             const mc = maxChars(r.w - 12);
             g.appendChild(tx({ x: r.x + 7, y: r.y + 15, class: 'head' }, shortType(o) + ' #' + ref, mc - (badge ? badge.length + 1 : 0)));
             if (badge)
-                g.appendChild(s('text', { x: r.x + r.w - 6, y: r.y + 15, 'text-anchor': 'end', class: 'badge' }, badge));
+                g.appendChild(s('text', { x: r.x + r.w - 6, y: r.y + 15, 'text-anchor': 'end',
+                                          class: unreach ? 'badge tag-unreach' : 'badge' }, badge));
             const sub = opt.address ? hex(o.id) + ' ' + rcText(o) : rcText(o) + ' · ' + sizeText(o);
             g.appendChild(s('text', { x: r.x + 7, y: r.y + 30, class: 'sub' }, cut(sub, mc)));
             g.appendChild(s('rect', { x: r.x, y: r.y + G.head - 1, width: r.w, height: 1, class: 'sep' }));
@@ -887,8 +896,6 @@
                 }
                 if (o.hidden) text(r.x + 8, '… ' + o.hidden + ' more not recorded', 'sub');
             }
-            if (o.reachable === false)
-                g.appendChild(s('text', { x: r.x, y: r.y - 4, class: 'tag-unreach' }, 'unreachable — waiting for the collector'));
             g.addEventListener('click', () => chooseRefcount(ref));
             g.addEventListener('keydown', (ev) => {
                 if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); chooseRefcount(ref); }
@@ -913,9 +920,8 @@
             g.appendChild(s('rect', { x: r.x, y: r.y, width: r.w, height: r.h, rx: 4, class: 'box' }));
             const mc = maxChars(r.w - 12);
             g.appendChild(tx({ x: r.x + 7, y: r.y + 15, class: 'head' }, shortType(gh.o) + ' #' + gh.ref, mc));
-            g.appendChild(tx({ x: r.x + 7, y: r.y + 30, class: 'sub' }, why, mc));
+            g.appendChild(tx({ x: r.x + 7, y: r.y + 30, class: 'sub tag-freed' }, why, mc));
             g.appendChild(s('path', { d: 'M' + (r.x + 4) + ' ' + (r.y + 4) + 'L' + (r.x + r.w - 4) + ' ' + (r.y + r.h - 4), class: 'strike' }));
-            g.appendChild(s('text', { x: r.x, y: r.y - 4, class: 'tag-freed' }, why));
             gObjs.appendChild(g);
         }
 
@@ -1079,6 +1085,8 @@
         return o.refcount <= (referrers.get(o.ref) || []).length;
     }
 
+    const IMMUTABLE_TYPES = new Set(['str', 'bytes', 'tuple', 'int', 'float', 'complex', 'frozenset', 'bool']);
+
     function contentChange(a, b, st) {
         const out = [];
         if (a.items && b.items) {
@@ -1104,7 +1112,7 @@
                 if (out.length >= 2) break;
             }
             for (const at of a.attrs) if (!b.attrs.find((x) => x.name === at.name)) out.push('attribute .' + safe(at.name) + ' removed');
-        } else if ('value' in b) {
+        } else if ('value' in b && (a.value !== b.value || !!a.repr !== !!b.repr || a.length !== b.length)) {
             out.push('value now ' + cut(valueText(b), 30));
         }
         return out.slice(0, 2).join(', ');
@@ -1269,7 +1277,11 @@
                 if (!new RegExp('(^|[^A-Za-z0-9_.])' + n + '\\s*\\.\\s*[A-Za-z_]').test(ran)) continue;
                 const l = cf.locals.find((x) => x[0] === n);
                 const pl = pframes[pframes.length - 1].locals.find((x) => x[0] === n);
-                if (l && pl && l[1] === pl[1] && !changedRefs.has(l[1]) && st.objs.has(l[1])) kept.push([n, l[1]]);
+                // the lesson is about immutable values (str.upper(), tuple.count()):
+                // a module or an instance whose method ran teaches nothing here
+                const o = st.objs.get(l && l[1]);
+                if (l && pl && l[1] === pl[1] && !changedRefs.has(l[1]) && o && IMMUTABLE_TYPES.has(o.type))
+                    kept.push([n, l[1]]);
             }
             kept.slice(0, 2).forEach(([n, r]) =>
                 story.say(obj(st.objs.get(r), r), ' (', code(safe(n)), ') is unchanged: the method made a new object instead of changing it.'));
@@ -1958,7 +1970,7 @@
             return;
         }
         nodes.push(h('p', 'muted small', 'Each pool is 16 KiB of blocks of one size class. Filled squares: the blocks of the objects in the picture; ' +
-            'the other blocks may be used or free (the whole pool view: memview run -f pools-svg --step ' + i + ' PROGRAM.py).'));
+            'the other blocks may be used or free (the whole pool view: memview run -f pools --step ' + i + ' -o pools.svg PROGRAM.py).'));
         const list = Array.from(pools.values()).sort((p, q) => (p.arena || 0) - (q.arena || 0) || (p.pool < q.pool ? -1 : 1));
         const names = namesOf(i);
         for (const p of list.slice(0, MAX_POOLS)) {

@@ -84,7 +84,9 @@ describe('cycle.trace.json: a cycle, unreachable, then collected', () => {
         assert.ok(ev.some((t) => /cycle of 2 Person objects became unreachable \(still in memory\)/.test(t)), ev.join('\n'));
         const un = page.locator('g.ob.unreachable');
         assert.equal(await un.count(), 2);
-        assert.match(await un.first().locator('text.tag-unreach').textContent(), /unreachable — waiting for the collector/);
+        assert.equal(await un.first().locator('text.tag-unreach').textContent(), 'unreachable');
+        // their contents did not change: only the "unreachable" badge, no "changed"
+        assert.equal(await page.locator('g.ob.changed').count(), 0);
         const dash = await un.first().locator('rect.box').evaluate((e) => getComputedStyle(e).strokeDasharray);
         assert.notEqual(dash, 'none');
         const story = await page.locator('#narration').innerText();

@@ -265,3 +265,18 @@ describe('immutability.py', () => {
         await page.close();
     });
 });
+
+describe('cycles.py', () => {
+    test('found = gc.collect(): the module gc is not narrated as an unchanged value', async () => {
+        const { page, seen } = await open('cycles');
+        await runUntil(page, 25);
+        const story = await page.locator('#narration').innerText();
+        assert.match(story, /found now refers to int #\d+/);
+        assert.doesNotMatch(story, /is unchanged: the method made a new object/);
+        // the two freed Person objects stay one step, greyed, and nothing else is "changed"
+        assert.equal(await page.locator('g.ob.freed').count(), 2);
+        assert.equal(await page.locator('g.ob.changed').count(), 0);
+        assert.deepEqual(seen.errors, []);
+        await page.close();
+    });
+});
