@@ -153,6 +153,12 @@ struct mv_trace {
     char *allocator;
     mv_pool_snap pools;
     bool has_pools;
+    /* the pool timeline */
+    mv_pool_mark *pmarks;
+    uint32_t npmarks, cappmarks;
+    mv_pool_change *pchanges;
+    uint32_t npchanges, cappchanges;
+    uint32_t pcut; /* step from which the timeline was no longer kept, or UINT32_MAX */
 };
 
 /* ------------------------------------------------------------------ */
@@ -278,6 +284,7 @@ mv_trace_new(mv_trace **out, const mv_limits *lim)
     else
         mv_limits_default(&tr->lim);
     tr->exc_step = UINT32_MAX;
+    tr->pcut = UINT32_MAX;
     tr->next_ref = 1;
     tr->spill_fd = -1;
     tr->spill_bytes = SPILL_BYTES;
@@ -338,6 +345,8 @@ mv_trace_free(mv_trace *tr)
     mv_free(tr->pools.arenas);
     mv_free(tr->pools.pools);
     mv_free(tr->pools.stats);
+    mv_free(tr->pmarks);
+    mv_free(tr->pchanges);
     mv_free(tr);
 }
 
@@ -1583,6 +1592,121 @@ const mv_pool_snap *
 mv_trace_pools(const mv_trace *tr)
 {
     return tr->has_pools ? &tr->pools : NULL;
+}
+
+mv_status
+mv_trace_add_pool_mark(mv_trace *tr, uint32_t step, const mv_pool_change *ch, uint32_t n)
+{
+    if (tr->pcut != UINT32_MAX)
+        return MV_ELIMIT;
+    if (n > MV_MAX_POOL_CHANGES - tr->npchanges) {
+        tr->pcut = step;
+        return MV_ELIMIT;
+    }
+    if ((n && !grow((void **)&tr->pchanges, &tr->cappchanges, tr->npchanges + n, sizeof *ch)) ||
+        !grow((void **)&tr->pmarks, &tr->cappmarks, tr->npmarks + 1, sizeof *tr->pmarks))
+        return MV_ENOMEM;
+    if (n)
+        memcpy(tr->pchanges + tr->npchanges, ch, n * sizeof *ch);
+    tr->pmarks[tr->npmarks++] = (mv_pool_mark){step, tr->npchanges, n};
+    tr->npchanges += n;
+    return MV_OK;
+}
+
+const mv_pool_mark *
+mv_trace_pool_marks(const mv_trace *tr, uint32_t *nmarks, const mv_pool_change **changes,
+                    uint32_t *cut_step)
+{
+    *nmarks = tr->npmarks;
+    if (changes)
+        *changes = tr->pchanges;
+    if (cut_step)
+        *cut_step = tr->pcut;
+    return tr->pmarks;
+}
+
+void
+mv_pool_snap_release(mv_pool_snap *s)
+{
+    if (!s)
+        return;
+    mv_free(s->arenas);
+    mv_free(s->pools);
+    mv_free(s->stats);
+    memset(s, 0, sizeof *s);
+}
+
+static int
+cmp_change_addr(const void *a, const void *b)
+{
+    const mv_pool_change *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+#define PT_POOL_SIZE 16384u
+#define PT_POOL_OVERHEAD 48u
+#define PT_ARENA_SIZE (1u << 20)
+
+mv_status
+mv_trace_pools_at(const mv_trace *tr, uint32_t step, mv_pool_snap *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!tr->npmarks || strcmp(mv_trace_allocator(tr), "pymalloc") != 0)
+        return MV_EINVAL;
+    mv_status rc = MV_ENOMEM;
+    mv_map at;
+    mv_map_init(&at);
+    mv_pool_change *cur = NULL;
+    uint32_t ncur = 0, capcur = 0;
+    /* every pool's latest change up to `step`, applied in order */
+    for (uint32_t m = 0; m < tr->npmarks && tr->pmarks[m].step <= step; m++) {
+        const mv_pool_mark *mk = &tr->pmarks[m];
+        for (uint32_t i = mk->first; i < mk->first + mk->n; i++) {
+            const mv_pool_change *c = &tr->pchanges[i];
+            uint64_t *v = mv_map_get(&at, c->addr);
+            if (v) {
+                cur[*v - 1] = *c;
+                continue;
+            }
+            if (!grow((void **)&cur, &capcur, ncur + 1, sizeof *cur) ||
+                mv_map_put(&at, c->addr, (uint64_t)ncur + 1) != MV_OK)
+                goto out;
+            cur[ncur++] = *c;
+        }
+    }
+    /* the pools in use, by address: an arena's pools are contiguous */
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < ncur; i++)
+        if (cur[i].size_class)
+            cur[n++] = cur[i];
+    qsort(cur, n, sizeof *cur, cmp_change_addr);
+    uint32_t narenas = 0;
+    for (uint32_t i = 0; i < n; i++)
+        narenas += !i || cur[i].arena_addr != cur[i - 1].arena_addr;
+    out->step = step;
+    out->pools = mv_calloc(n ? n : 1, sizeof *out->pools);
+    out->arenas = mv_calloc(narenas ? narenas : 1, sizeof *out->arenas);
+    if (!out->pools || !out->arenas) {
+        mv_pool_snap_release(out);
+        goto out;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const mv_pool_change *c = &cur[i];
+        if (!i || c->arena_addr != cur[i - 1].arena_addr) {
+            uint64_t first = (c->arena_addr + PT_POOL_SIZE - 1) & ~(uint64_t)(PT_POOL_SIZE - 1);
+            uint32_t total = (uint32_t)((c->arena_addr + PT_ARENA_SIZE - first) / PT_POOL_SIZE);
+            out->arenas[out->narenas++] = (mv_arena_rec){c->arena_addr, c->arena, total, i, 0};
+        }
+        out->arenas[out->narenas - 1].npools++;
+        uint32_t blocks = (PT_POOL_SIZE - PT_POOL_OVERHEAD) / c->size_class;
+        out->pools[out->npools++] =
+            (mv_pool_rec){c->addr, c->size_class, blocks, c->used, c->free, c->never};
+    }
+    rc = MV_OK;
+out:
+    mv_free(cur);
+    mv_map_release(&at);
+    return rc;
 }
 
 /* Event records. One byte: kind | cause << 2 | REF (a shown object) |

@@ -417,6 +417,49 @@ mv_status mv_trace_set_pools(mv_trace *tr, const mv_pool_snap *p);
 /* The pool view recorded, or NULL. */
 const mv_pool_snap *mv_trace_pools(const mv_trace *tr);
 
+/* ---- the pool timeline: pymalloc's pools over the run ----
+ *
+ * How the pools stood at many steps, so that a pool view can be drawn at any
+ * step after the run (docs/events-format.md, "The pool timeline"). Each mark
+ * holds the pools that changed since the previous mark: a pool's new counts,
+ * or size_class 0 for a pool that no longer holds any block. The view at step
+ * N is every change of the marks at steps <= N applied in order. Marks are
+ * taken at step boundaries, densely for short runs and further apart as a run
+ * grows (the hooks decide); a mark with no change says the pools were read at
+ * that step and had not changed. */
+
+typedef struct mv_pool_change {
+    uint64_t addr;        /* the pool's address */
+    uint64_t arena_addr;  /* the address of the arena holding it */
+    uint32_t arena;       /* pymalloc's arena index */
+    uint32_t size_class;  /* block size; 0: the pool is unused now */
+    uint32_t used, free, never;
+} mv_pool_change;
+
+typedef struct mv_pool_mark {
+    uint32_t step;
+    uint32_t first, n;    /* its changes: changes[first .. first + n) */
+} mv_pool_mark;
+
+/* Bound on the changes kept; past it the timeline stops (mv_trace_pool_marks
+ * says where). */
+#define MV_MAX_POOL_CHANGES 500000u
+
+/* Append a mark at `step` (>= the last mark's step; the same step replaces
+ * nothing, its changes are added after). MV_ELIMIT past MV_MAX_POOL_CHANGES
+ * (the timeline is closed from then on), MV_ENOMEM. */
+mv_status mv_trace_add_pool_mark(mv_trace *tr, uint32_t step, const mv_pool_change *ch,
+                                 uint32_t n);
+/* The marks in step order and, through *changes, the changes they index.
+ * *cut_step: the step from which changes were no longer kept, or UINT32_MAX. */
+const mv_pool_mark *mv_trace_pool_marks(const mv_trace *tr, uint32_t *nmarks,
+                                        const mv_pool_change **changes, uint32_t *cut_step);
+/* The pool view at `step` rebuilt from the timeline into *out (its arrays are
+ * the caller's: mv_pool_snap_release). MV_EINVAL when the run has no
+ * timeline (not pymalloc, or recorded without events), MV_ENOMEM. */
+mv_status mv_trace_pools_at(const mv_trace *tr, uint32_t step, mv_pool_snap *out);
+void mv_pool_snap_release(mv_pool_snap *s);
+
 /* ---- reading ---- */
 
 /* Rebuild step `step` (0-based). MV_EINVAL if out of range, MV_ENOMEM. */

@@ -128,6 +128,38 @@ static uint32_t ntouched, captouched;
 static arena *arenas;    /* sorted by base */
 static uint32_t narenas, caparenas;
 
+/* the pool timeline (timeline_step) */
+#define TL_DIRTY_MAX 4096u
+static mv_map tl_state;        /* pool -> packed counts as last recorded */
+static uint64_t tl_dirty[TL_DIRTY_MAX];
+static uint32_t tl_ndirty;
+static bool tl_overflow;       /* more pools touched than tl_dirty holds: read them all */
+static uint64_t tl_lastpool;   /* the pool tl_touch listed last */
+static uint64_t *tl_gone;      /* pools of arenas given back since the last walk */
+static uint32_t tl_ngone, tl_capgone;
+static mv_pool_change *tl_diff;
+static uint32_t tl_capdiff;
+static uint32_t tl_walks, tl_last_step;
+static bool tl_off;
+static void timeline_reset(void);
+
+/* A block at p was allocated or freed: its pool (if p is in one) may have
+ * changed. One compare when the pool is the one touched last; a pool may be
+ * listed more than once (the walk reads it once: the second read finds it
+ * unchanged). */
+static inline void
+tl_touch(uint64_t p)
+{
+    uint64_t pool = p & ~(uint64_t)(POOL_SIZE - 1);
+    if (pool == tl_lastpool)
+        return;
+    tl_lastpool = pool;
+    if (tl_ndirty < TL_DIRTY_MAX)
+        tl_dirty[tl_ndirty++] = pool;
+    else
+        tl_overflow = true;
+}
+
 static int64_t want_step = -1;
 static uint32_t want_line;
 static bool pools_taken;
@@ -279,8 +311,11 @@ h_malloc(void *ctx, size_t n)
 {
     dom *d = ctx;
     void *p = d->saved.malloc(d->saved.ctx, n);
-    if (p && recording && !tool_depth)
-        note_alloc(p, n, d->id);
+    if (p && recording) {
+        tl_touch((uint64_t)(uintptr_t)p);
+        if (!tool_depth)
+            note_alloc(p, n, d->id);
+    }
     return p;
 }
 
@@ -289,8 +324,11 @@ h_calloc(void *ctx, size_t count, size_t n)
 {
     dom *d = ctx;
     void *p = d->saved.calloc(d->saved.ctx, count, n);
-    if (p && recording && !tool_depth)
-        note_alloc(p, count * n, d->id);
+    if (p && recording) {
+        tl_touch((uint64_t)(uintptr_t)p);
+        if (!tool_depth)
+            note_alloc(p, count * n, d->id);
+    }
     return p;
 }
 
@@ -300,6 +338,8 @@ h_realloc(void *ctx, void *p, size_t n)
     dom *d = ctx;
     if (!p || !recording) {
         void *q = d->saved.realloc(d->saved.ctx, p, n);
+        if (q && recording)
+            tl_touch((uint64_t)(uintptr_t)q);
         if (q && p && q != p && trace)
             mv_trace_forget(trace, (uint64_t)(uintptr_t)p);
         if (q && !p && recording && !tool_depth)
@@ -313,6 +353,8 @@ h_realloc(void *ctx, void *p, size_t n)
     void *q = d->saved.realloc(d->saved.ctx, p, n);
     if (!q)
         return NULL;
+    tl_touch(a);
+    tl_touch((uint64_t)(uintptr_t)q);
     if (v) {
         mv_map_del(&live, a);
         if (val & V_PENDING) {
@@ -335,8 +377,11 @@ static void
 h_free(void *ctx, void *p)
 {
     dom *d = ctx;
-    if (p && trace)
+    if (p && trace) {
+        if (recording)
+            tl_touch((uint64_t)(uintptr_t)p);
         note_free(p, true);
+    }
     d->saved.free(d->saved.ctx, p);
 }
 
@@ -367,6 +412,12 @@ a_free(void *ctx, void *p, size_t size)
 {
     (void)ctx;
     uint64_t b = (uint64_t)(uintptr_t)p;
+    /* the pools the timeline knows in this arena: no longer there to read */
+    for (uint64_t pool = (b + POOL_SIZE - 1) & ~(uint64_t)(POOL_SIZE - 1);
+         tl_state.count && pool + POOL_SIZE <= b + size; pool += POOL_SIZE)
+        if (mv_map_get(&tl_state, pool) &&
+            grow_arr((void **)&tl_gone, &tl_capgone, tl_ngone + 1, sizeof *tl_gone))
+            tl_gone[tl_ngone++] = pool;
     for (uint32_t i = 0; i < narenas; i++) {
         if (arenas[i].base == b) {
             memmove(arenas + i, arenas + i + 1, (narenas - i - 1) * sizeof *arenas);
@@ -508,6 +559,7 @@ mv_hooks_attach(mv_trace *tr)
         recording = !(env && strcmp(env, "0") == 0);
         first_step = true;
         pools_taken = false;
+        timeline_reset();
     } else {
         recording = false;
         drop_log();
@@ -720,6 +772,25 @@ interpreter_stats(void)
     return text;
 }
 
+/* The counts of the pool at p, from its header; false for a pool that holds
+ * no block (unused, or never set up). */
+static bool
+pool_counts(uint64_t p, pool_hdr *h, mv_pool_rec *r)
+{
+    read_pool(p, h);
+    if (h->count == 0 || h->szidx >= SMALL_REQUEST / 16)
+        return false;
+    uint32_t size = (h->szidx + 1) * 16;
+    uint32_t nb = (POOL_SIZE - POOL_OVERHEAD) / size;
+    uint32_t carved = h->nextoffset > POOL_OVERHEAD ? (h->nextoffset - POOL_OVERHEAD) / size : 0;
+    if (carved > nb)
+        carved = nb;
+    if (carved < h->count)
+        carved = h->count;
+    *r = (mv_pool_rec){p, size, nb, h->count, carved - h->count, nb - carved};
+    return true;
+}
+
 static void
 take_pools(uint32_t step)
 {
@@ -741,20 +812,12 @@ take_pools(uint32_t step)
         *a = (mv_arena_rec){base, UINT32_MAX, (uint32_t)((end - first) / POOL_SIZE), s.npools, 0};
         for (uint64_t p = first; p + POOL_SIZE <= end; p += POOL_SIZE) {
             pool_hdr h;
-            read_pool(p, &h);
-            if (h.count == 0 || h.szidx >= SMALL_REQUEST / 16)
+            mv_pool_rec r;
+            if (!pool_counts(p, &h, &r))
                 continue;
-            uint32_t size = (h.szidx + 1) * 16;
-            uint32_t nb = (POOL_SIZE - POOL_OVERHEAD) / size;
-            uint32_t carved = h.nextoffset > POOL_OVERHEAD ? (h.nextoffset - POOL_OVERHEAD) / size
-                                                           : 0;
-            if (carved > nb)
-                carved = nb;
-            if (carved < h.count)
-                carved = h.count;
             if (!grow_arr((void **)&pools, &cappools, s.npools + 1, sizeof *pools))
                 break;
-            pools[s.npools++] = (mv_pool_rec){p, size, nb, h.count, carved - h.count, nb - carved};
+            pools[s.npools++] = r;
             a->npools++;
             if (a->index == UINT32_MAX)
                 a->index = h.arenaindex;
@@ -771,6 +834,122 @@ take_pools(uint32_t step)
     free(s.stats);
 }
 
+/* ---- the pool timeline (mv_trace_add_pool_mark) ----
+ *
+ * Every allocation and free while recording (memview's own included: they
+ * move pools too) lists its pool as dirty (tl_touch). At a walk, only the
+ * dirty pools are read, and those whose counts differ from what was last
+ * recorded become the mark's changes; a pool in an arena that was given
+ * back, or with no block left, is recorded as unused. The first walk, and a
+ * walk after more than TL_DIRTY_MAX pools were touched, reads every pool of
+ * every arena instead.
+ *
+ * When. A walk comes at a step boundary with dirty pools; the first 1024
+ * walks may come at every step, after that walk w waits w / 1024 steps, so a
+ * run of N steps makes about sqrt(2048 N) walks: every step of a teaching
+ * program, about 80,000 for three million steps (each reads the one or two
+ * pools a loop touches). The timeline is exact at every marked step. */
+
+static int
+cmp_change(const void *a, const void *b)
+{
+    const mv_pool_change *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static uint64_t
+tl_pack(const mv_pool_rec *r)
+{
+    return (uint64_t)r->size_class << 48 | (uint64_t)r->used << 32 | (uint64_t)r->free << 16 |
+           r->never;
+}
+
+static bool
+tl_emit(uint32_t *ndiff, mv_pool_change ch)
+{
+    if (!grow_arr((void **)&tl_diff, &tl_capdiff, *ndiff + 1, sizeof *tl_diff))
+        return false;
+    tl_diff[(*ndiff)++] = ch;
+    return true;
+}
+
+/* Read the pool at `pool` (in arena ar, or NULL when it is in none) and
+ * record it if it differs from its last state. False when out of memory. */
+static bool
+tl_visit(uint64_t pool, const arena *ar, uint32_t *ndiff)
+{
+    uint64_t *v = mv_map_get(&tl_state, pool);
+    pool_hdr h;
+    mv_pool_rec r;
+    bool in_use = ar && pool_counts(pool, &h, &r);
+    if (!in_use) {
+        if (!v)
+            return true;
+        mv_map_del(&tl_state, pool);
+        return tl_emit(ndiff, (mv_pool_change){pool, ar ? ar->base : 0, 0, 0, 0, 0, 0});
+    }
+    uint64_t packed = tl_pack(&r);
+    if (v && *v == packed)
+        return true;
+    if (mv_map_put(&tl_state, pool, packed) != MV_OK)
+        return false;
+    return tl_emit(ndiff, (mv_pool_change){pool, ar->base, h.arenaindex, r.size_class, r.used,
+                                           r.free, r.never});
+}
+
+static void
+timeline_reset(void)
+{
+    mv_map_clear(&tl_state);
+    tl_lastpool = 0;
+    tl_ndirty = 0;
+    tl_overflow = false;
+    tl_ngone = 0;
+    tl_walks = 0;
+    tl_last_step = 0;
+    tl_off = false;
+}
+
+static void
+timeline_step(uint32_t step)
+{
+    if (tl_off || !pymalloc || !recording)
+        return;
+    bool first = tl_walks == 0;
+    if (!first && (!(tl_ndirty || tl_overflow || tl_ngone) ||
+                   step - tl_last_step < tl_walks / 1024))
+        return;
+    uint32_t ndiff = 0;
+    bool ok = true;
+    for (uint32_t i = 0; i < tl_ngone && ok; i++)
+        if (mv_map_get(&tl_state, tl_gone[i]) && !arena_of(tl_gone[i]))
+            ok = tl_visit(tl_gone[i], NULL, &ndiff);
+    if (first || tl_overflow) {
+        for (uint32_t i = 0; i < narenas && ok; i++) {
+            uint64_t base = arenas[i].base, end = base + arenas[i].size;
+            for (uint64_t p = (base + POOL_SIZE - 1) & ~(uint64_t)(POOL_SIZE - 1);
+                 p + POOL_SIZE <= end && ok; p += POOL_SIZE)
+                ok = tl_visit(p, &arenas[i], &ndiff);
+        }
+    } else {
+        for (uint32_t i = 0; i < tl_ndirty && ok; i++)
+            ok = tl_visit(tl_dirty[i], arena_of(tl_dirty[i]), &ndiff);
+    }
+    /* a mark lists a pool once, in address order */
+    if (ok && ndiff > 1)
+        qsort(tl_diff, ndiff, sizeof *tl_diff, cmp_change);
+    tl_lastpool = 0;
+    tl_ndirty = 0;
+    tl_overflow = false;
+    tl_ngone = 0;
+    if (!ok || mv_trace_add_pool_mark(trace, step, tl_diff, ndiff) != MV_OK) {
+        tl_off = true; /* the trace says from which step (MV_ELIMIT), or out of memory */
+        return;
+    }
+    tl_walks++;
+    tl_last_step = step;
+}
+
 void
 mv_hooks_want_pools(int64_t step, uint32_t line)
 {
@@ -781,7 +960,10 @@ mv_hooks_want_pools(int64_t step, uint32_t line)
 void
 mv_hooks_pools_at_step(uint32_t step, mv_event ev, uint32_t file, uint32_t line)
 {
-    if (pools_taken || !trace)
+    if (!trace)
+        return;
+    timeline_step(step);
+    if (pools_taken)
         return;
     if (want_line) {
         if (ev != MV_EV_LINE || line != want_line)

@@ -249,6 +249,21 @@ write_memory(mv_buf *out, const mv_trace *tr, uint64_t blocks, uint64_t bytes,
     mv_buf_puts(out, "]}");
 }
 
+/* "pools":[[pool, arena index, arena address, size class, used, free, never],
+ * ...]: the pools that changed at this step (docs/events-format.md). */
+static void
+write_pool_mark(mv_buf *out, const mv_pool_mark *m, const mv_pool_change *ch)
+{
+    mv_buf_puts(out, ",\"pools\":[");
+    for (uint32_t i = 0; i < m->n; i++) {
+        const mv_pool_change *c = &ch[m->first + i];
+        mv_buf_printf(out, "%s[\"0x%llx\",%u,\"0x%llx\",%u,%u,%u,%u]", i ? "," : "",
+                      (unsigned long long)c->addr, c->arena, (unsigned long long)c->arena_addr,
+                      c->size_class, c->used, c->free, c->never);
+    }
+    mv_buf_putc(out, ']');
+}
+
 static void
 write_frame(mv_buf *out, const mv_trace *tr, const mv_frame *f)
 {
@@ -360,6 +375,9 @@ mv_render_trace_json_ex(const mv_trace *tr, bool with_layout, mv_buf *out)
                   "\"max_objects\":%u},\n\"steps\":[",
                   (unsigned long long)lim->max_steps, lim->max_items, lim->max_value,
                   lim->max_objects);
+    uint32_t npm, pcut, pm = 0;
+    const mv_pool_change *pch;
+    const mv_pool_mark *pmarks = mv_trace_pool_marks(tr, &npm, &pch, &pcut);
     mv_delta d;
     while (mv_trace_iter_next(it, &d)) {
         mv_buf_puts(out, d.step ? ",\n{" : "\n{");
@@ -419,6 +437,12 @@ mv_render_trace_json_ex(const mv_trace *tr, bool with_layout, mv_buf *out)
             mv_buf_putc(out, ',');
             write_memory(out, tr, d.live_blocks, d.live_bytes, d.mem, d.nmem);
         }
+        while (pm < npm && pmarks[pm].step < d.step)
+            pm++;
+        if (pm < npm && pmarks[pm].step == d.step)
+            write_pool_mark(out, &pmarks[pm], pch);
+        if (pcut == d.step)
+            mv_buf_puts(out, ",\"pools_cut\":true");
         if (lay) {
             mv_state s;
             if ((st = mv_trace_iter_state(it, &s)) != MV_OK)

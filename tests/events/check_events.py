@@ -301,6 +301,58 @@ def check_pool_totals(memview, python, prog):
             fail("no block labelled %r (labels: %r...)" % (name, sorted(labels)[:10]))
 
 
+def pools_at(trace, step):
+    """The pool timeline applied up to `step`: {pool address: [pool, arena, arena
+    address, size class, used, free, never]} for the pools in use, and the step
+    of the last mark (the pools were read then)."""
+    cur, asof = {}, None
+    for i, s in enumerate(trace["steps"][:step + 1]):
+        if "pools" in s:
+            asof = i
+            for c in s["pools"]:
+                cur[c[0]] = c
+    return {a: c for a, c in cur.items() if c[3]}, asof
+
+
+def check_pool_timeline(memview, python, prog):
+    t = run(memview, prog, "trace")
+    if not t:
+        return
+    if t.get("allocator") != "pymalloc":
+        print("skipped: the interpreter's allocator is %s" % t.get("allocator"))
+        sys.exit(77)
+    b0, b1, b2 = (int(x) for x in t["stdout"].split())
+    # the step at which each line is about to run: b0 has run, b1 has run, b2 has run
+    after = {}
+    for marker, name in (("keep = list(", "b0"), ("b1 = ", "keep"), ("b2 = ", "del")):
+        line = line_of(prog, marker)
+        after[name] = next(i for i, s in enumerate(t["steps"])
+                           if s["event"] == "line" and s["line"] == line and s["file"] == 0)
+    line_b1 = after["keep"]
+    after["b1"] = next(i for i, s in enumerate(t["steps"])
+                       if i > line_b1 and s["event"] == "line")
+    used = {}
+    for name, step in after.items():
+        pools, asof = pools_at(t, step)
+        if asof != step:
+            fail("no pool mark at step %d (%s), the last is at %r" % (step, name, asof))
+        used[name] = sum(c[4] for c in pools.values())
+        for c in pools.values():
+            if c[4] + c[5] + c[6] != (16384 - 48) // c[3]:
+                fail("pool %s does not add up at step %d: %r" % (c[0], step, c))
+    # built: about 9,000 blocks (lists, their one-item arrays, ints); the program's
+    # count and memview's agree to a few blocks (the ints b0/b1 themselves, and the
+    # big item array of `keep`, which is not in a pool)
+    grew, fell = used["keep"] - used["b0"], used["del"] - used["b1"]
+    if grew < 8000:
+        fail("the pools gained only %d blocks while 3,000 lists were built" % grew)
+    if abs(grew - (b1 - b0)) > 4:
+        fail("the pools gained %d blocks, sys.getallocatedblocks() says %d" % (grew, b1 - b0))
+    if abs(fell - (b2 - b1)) > 4:
+        fail("after del the pools changed by %d blocks, sys.getallocatedblocks() says %d"
+             % (fell, b2 - b1))
+
+
 SVG = "{http://www.w3.org/2000/svg}"
 CHART_COLUMNS = 800 - 78 - 20   # the chart's plot width: one column per pixel at most
 
