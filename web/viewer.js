@@ -1430,6 +1430,7 @@
 
     function precompute() {
         MEM = null; LIVES = []; lastLife = new Map(); gcSteps = []; hasBlocks = false; hasEvents = false;
+        poolMarks = null; poolCache.mi = -1; poolCache.map = null; poolCache.checks = [];
         rcRef = null; rcSeries = null; typeColour = new Map();
         memFrom = new Int32Array(N);
         let useAlloc = false;
@@ -1574,6 +1575,10 @@
             else if (shape) p.appendChild(s('path', { d: shape, class: 'pat' }));
             defs.appendChild(p);
         }
+        // free blocks in the all-pools panel
+        const hatch = s('pattern', { id: 'mv-hatch', patternUnits: 'userSpaceOnUse', width: 4, height: 4 });
+        hatch.appendChild(s('path', { d: 'M0 4L4 0', stroke: 'currentColor', 'stroke-width': 1, class: 'hatch' }));
+        defs.appendChild(hatch);
         svg.appendChild(defs);
         return svg;
     }
@@ -1970,7 +1975,7 @@
             return;
         }
         nodes.push(h('p', 'muted small', 'Each pool is 16 KiB of blocks of one size class. Filled squares: the blocks of the objects in the picture; ' +
-            'the other blocks may be used or free (the whole pool view: memview run -f pools --step ' + i + ' -o pools.svg PROGRAM.py).'));
+            'the other blocks may be used or free (every pool: the panel "All of pymalloc\'s pools").'));
         const list = Array.from(pools.values()).sort((p, q) => (p.arena || 0) - (q.arena || 0) || (p.pool < q.pool ? -1 : 1));
         const names = namesOf(i);
         for (const p of list.slice(0, MAX_POOLS)) {
@@ -2010,6 +2015,131 @@
         box.replaceChildren(...nodes);
     }
 
+    // ---- every pool of pymalloc at a step, from the trace's pool timeline ----
+    // (docs/events-format.md, "The pool timeline"): the steps with "pools" are
+    // marks; the pools at step i are every mark up to i applied in order.
+
+    const MAX_ARENAS = 16;        // arenas drawn in the all-pools panel
+    const PT_CHECK = 128;         // a copy of the pools every PT_CHECK marks
+    let poolMarks = null;         // the steps with "pools", in order
+    const poolCache = { mi: -1, map: null, checks: [] };
+
+    function poolMarkIndex(i) {
+        if (!poolMarks) {
+            poolMarks = [];
+            steps.forEach((d, k) => { if (Array.isArray(d.pools)) poolMarks.push(k); });
+        }
+        let lo = 0, hi = poolMarks.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (poolMarks[mid] <= i) lo = mid + 1; else hi = mid;
+        }
+        return lo - 1;
+    }
+
+    // pool address -> [pool, arena, arena address, size class, used, free, never] at step i
+    function poolsAt(i) {
+        const mi = poolMarkIndex(i);
+        if (mi < 0) return null;
+        let from = -1, map = new Map();
+        if (poolCache.map && poolCache.mi <= mi) {
+            from = poolCache.mi;
+            map = poolCache.map;
+        } else {
+            for (let c = Math.floor(mi / PT_CHECK); c >= 0; c--)
+                if (poolCache.checks[c]) { from = c * PT_CHECK; map = new Map(poolCache.checks[c]); break; }
+        }
+        for (let m = from + 1; m <= mi; m++) {
+            for (const c of steps[poolMarks[m]].pools) {
+                if (!Array.isArray(c) || c.length < 7) continue;
+                if (Number(c[3]) > 0) map.set(String(c[0]), c); else map.delete(String(c[0]));
+            }
+            if (m % PT_CHECK === 0 && !poolCache.checks[m / PT_CHECK]) poolCache.checks[m / PT_CHECK] = new Map(map);
+        }
+        poolCache.mi = mi;
+        poolCache.map = map;
+        return { pools: map, asOf: poolMarks[mi] };
+    }
+
+    function drawAllPools(i, st) {
+        const box = ui['allpools'], readout = ui['allpools-readout'];
+        const alloc = T.allocator || null;
+        const at = poolsAt(i);
+        if (!at) {
+            readout.textContent = '';
+            box.replaceChildren(h('p', 'muted', alloc && alloc !== 'pymalloc'
+                ? 'The allocator is ' + safe(alloc) + ', not pymalloc: there are no arenas or pools to show.'
+                : 'This trace has no pool timeline (it was recorded without memory events, or by an older memview).'));
+            return;
+        }
+        // by arena address, then pool address
+        const arenas = new Map();
+        for (const c of at.pools.values()) {
+            const key = String(c[2]);
+            let a = arenas.get(key);
+            if (!a) arenas.set(key, (a = { addr: key, index: c[1], pools: [] }));
+            a.pools.push(c);
+        }
+        const changed = new Set(at.asOf === i ? steps[i].pools.map((c) => String(c[0])) : []);
+        const shown = new Map();   // pool -> objects of the picture in it
+        for (const o of st.objs.values())
+            if (o.block && o.block.pool !== undefined) {
+                const k = String(o.block.pool);
+                shown.set(k, (shown.get(k) || []).concat([o]));
+            }
+        let used = 0, usedBytes = 0, freeBytes = 0, npools = 0;
+        for (const c of at.pools.values()) {
+            npools++;
+            used += Number(c[4]);
+            usedBytes += Number(c[4]) * Number(c[3]);
+            freeBytes += (Number(c[5]) + Number(c[6])) * Number(c[3]);
+        }
+        let t = 'Step ' + i + ': ' + arenas.size + (arenas.size === 1 ? ' arena, ' : ' arenas, ') + npools + ' pools in use, ' +
+            used.toLocaleString('en-US') + ' blocks used (' + fmtBytes(usedBytes) + '), ' + fmtBytes(freeBytes) + ' free in those pools.';
+        if (at.asOf === i && i > 0 && changed.size) t += ' ' + changed.size + (changed.size === 1 ? ' pool' : ' pools') + ' changed at this step (green).';
+        else if (at.asOf !== i) t += ' (As read at step ' + at.asOf + '; in a long run the pools are read every few steps.)';
+        readout.textContent = t;
+
+        const nodes = [h('p', 'muted small', 'Each arena is 1 MiB of 16 KiB pools. A bar is one pool: filled, its used blocks; hatched, ' +
+            'its free blocks; empty, blocks never used yet. Dashed: a pool with no block. Outlined dark: a pool holding an object of the picture.')];
+        const list = Array.from(arenas.values()).sort((a, b) => (a.addr < b.addr ? -1 : 1));
+        const cols = 32, cw = 12, ch = 26;
+        for (const a of list.slice(0, MAX_ARENAS)) {
+            const base = parseInt(a.addr, 16), first = Math.ceil(base / POOL_SIZE) * POOL_SIZE;
+            const total = Math.floor((base + (1 << 20) - first) / POOL_SIZE);
+            const div = h('div', 'arena');
+            const inUse = a.pools.length;
+            div.appendChild(h('div', 'arena-cap', 'arena ' + safe(a.index) + ' · ' + safe(a.addr) + ' · ' + inUse + ' of ' + total + ' pools in use'));
+            const rows = Math.ceil(total / cols);
+            const W = cols * cw + 2, H = rows * (ch + 4) + 2;
+            const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img',
+                                   'aria-label': 'Arena ' + safe(a.index) + ': ' + inUse + ' of ' + total + ' pools in use' });
+            const byAddr = new Map(a.pools.map((c) => [String(c[0]), c]));
+            for (let k = 0; k < total; k++) {
+                const addr = '0x' + (first + k * POOL_SIZE).toString(16);
+                const x = 1 + (k % cols) * cw, y = 1 + Math.floor(k / cols) * (ch + 4);
+                const c = byAddr.get(addr);
+                if (!c) { svg.appendChild(s('rect', { x: x + 1, y, width: cw - 3, height: ch, class: 'slot' })); continue; }
+                const sc = Number(c[3]), nu = Number(c[4]), nf = Number(c[5]), nn = Number(c[6]);
+                const n = Math.max(1, nu + nf + nn);
+                const objs = shown.get(addr) || [];
+                const g = s('g', { class: 'pl' + (changed.has(addr) && i > 0 ? ' changed' : '') + (objs.length ? ' shown' : ''),
+                                   'data-pool': addr });
+                g.appendChild(s('rect', { x: x + 1, y, width: cw - 3, height: ch, class: 'frame' }));
+                const hu = ch * nu / n, hf = ch * nf / n;
+                if (hu > 0) g.appendChild(s('rect', { x: x + 1, y: y + ch - hu, width: cw - 3, height: hu, class: 'used' }));
+                if (hf > 0) g.appendChild(s('rect', { x: x + 1, y: y + ch - hu - hf, width: cw - 3, height: hf, class: 'free' }));
+                g.appendChild(s('title', null, 'pool ' + addr + ' · ' + sc + '-byte blocks · ' + nu + ' used, ' + nf + ' free, ' + nn + ' never used' +
+                    (objs.length ? ' · holds ' + objs.slice(0, 4).map((o) => objLabel(o)).join(', ') + (objs.length > 4 ? ' and ' + (objs.length - 4) + ' more' : '') : '')));
+                svg.appendChild(g);
+            }
+            div.appendChild(svg);
+            nodes.push(div);
+        }
+        if (list.length > MAX_ARENAS) nodes.push(h('p', 'muted small', '… and ' + (list.length - MAX_ARENAS) + ' more arenas.'));
+        box.replaceChildren(...nodes);
+    }
+
     // ref -> the names referring to it at step i ("x, y")
     function namesOf(i) {
         const m = new Map();
@@ -2020,7 +2150,8 @@
 
     function setupCharts() {
         for (const id of ['charts', 'panel-mem', 'chart-mem', 'mem-legend', 'mem-source', 'mem-readout', 'panel-rc', 'chart-rc',
-                          'rc-readout', 'panel-addr', 'chart-addr', 'panel-pools', 'pools'])
+                          'rc-readout', 'panel-addr', 'chart-addr', 'panel-pools', 'pools', 'panel-allpools', 'allpools',
+                          'allpools-readout'])
             ui[id] = $(id);
         if (!ui.charts) return;
         ui.charts.hidden = false;
@@ -2030,7 +2161,7 @@
         drawMemChart();
         drawRcChart();
         drawAddrChart();
-        for (const id of ['panel-mem', 'panel-rc', 'panel-addr', 'panel-pools'])
+        for (const id of ['panel-mem', 'panel-rc', 'panel-addr', 'panel-pools', 'panel-allpools'])
             ui[id].addEventListener('toggle', () => updateCharts(cur, stateAt(cur)));
     }
 
@@ -2060,6 +2191,7 @@
         }
         if (ui['panel-addr'].open) moveMarker(charts.addr, i, 'step ' + i);
         if (ui['panel-pools'].open) drawPools(i, st);
+        if (ui['panel-allpools'] && ui['panel-allpools'].open) drawAllPools(i, st);
     }
 
     // ---- events: what the allocator and the collector did at a step ----

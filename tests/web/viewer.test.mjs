@@ -280,3 +280,30 @@ describe('cycles.py', () => {
         await page.close();
     });
 });
+
+describe('memory_pools.py', () => {
+    test('every pool, moving with the step: the pools fill as 2000 lists are built and empty when they are dropped', async () => {
+        const { page, seen } = await open('memory_pools');
+        const usedAt = async () => {
+            const t = await page.locator('#allpools-readout').innerText();
+            const m = t.match(/(\d+) pools in use, ([\d,]+) blocks used/);
+            assert.ok(m, t);
+            // one bar per pool in use
+            assert.equal(await page.locator('#allpools g.pl').count(), Number(m[1]));
+            return Number(m[2].replace(/,/g, ''));
+        };
+        await runUntil(page, 12);            // small = [[i] for i in range(2000)]
+        const before = await usedAt();
+        await runUntil(page, 13);
+        const built = await usedAt();
+        await runUntil(page, 18);            // after `del small`
+        const dropped = await usedAt();
+        // 2000 lists, their one-item arrays and 2000 ints (1744 of them not cached)
+        assert.ok(built - before > 5000, `${before} -> ${built}`);
+        assert.ok(built - dropped > 5000, `${built} -> ${dropped}`);
+        assert.ok(await page.locator('#allpools g.pl.changed').count() > 0);
+        await screenshot(page, 'memory-pools-all');
+        assert.deepEqual(seen.errors, []);
+        await page.close();
+    });
+});
