@@ -102,12 +102,15 @@ struct mv_capture {
     struct bcache *frames;
     uint32_t nframes_c;
     bool unreach_phase; /* reading objects no frame reaches (see unreachable_walk) */
+    struct ugroup *ug;  /* during that phase: the group, to tell garbage from held */
     /* in-process use only (session.c): see mv_capture_opts */
     mv_capture_opts opts;
     mv_map adjust; /* object address -> references memview's call holds */
     uint64_t int_size[64]; /* see size_of */
     uint64_t float_size;
 };
+
+static bool is_garbage(const mv_capture *c, PyObject *o);
 
 mv_status
 mv_capture_new(mv_trace *tr, mv_capture **out)
@@ -516,6 +519,8 @@ reach_full(mv_capture *c, PyObject *o, mv_recref *r, mv_kind *kind, uint32_t *ty
     uint64_t ident = kind_immutable(*kind, o) ? ident_of(c, o, *kind) : 0;
     *type = t;
     *identp = ident;
+    if (c->unreach_phase)
+        mv_rec_set_unreachable_phase(c->tr, is_garbage(c, o));
     mv_status st = mv_rec_ref(c->tr, (uint64_t)(uintptr_t)o, t, pre, ident, r);
     if (st != MV_OK || r->seen)
         return st;
@@ -839,7 +844,8 @@ read_object(mv_capture *c, const qitem *q)
     if (kind_immutable(k, o))
         ob.flags |= MV_OF_IMMUTABLE;
     ob.refcount = refcount;
-    if (c->unreach_phase)
+    bool garbage = c->unreach_phase && is_garbage(c, o);
+    if (garbage)
         ob.flags |= MV_OF_UNREACHABLE;
 
     if (q->r.known) {
@@ -870,7 +876,7 @@ read_object(mv_capture *c, const qitem *q)
                       (uint64_t)(uintptr_t)fn->func_code);
         }
         if (mv_rec_same_key(c->tr, &q->r, key) &&
-            mv_rec_was_unreachable(c->tr, q->r.slot) == c->unreach_phase)
+            mv_rec_was_unreachable(c->tr, q->r.slot) == garbage)
             return mv_rec_refcount(c->tr, &q->r, ob.refcount);
     }
     ob.size = size_of(c, o);
@@ -1281,6 +1287,7 @@ typedef struct ugroup {
     Py_ssize_t *gcrefs;
     uint32_t n, cap;
     mv_map index; /* address -> position + 1 */
+    mv_map ext;   /* an object outside the group -> references garbage holds to it */
     bool full;
     uint32_t *work; /* held objects still to traverse */
     uint32_t nwork;
@@ -1340,6 +1347,38 @@ visit_sub(PyObject *o, void *arg)
     if (v)
         g->gcrefs[*v - 1]--;
     return 0;
+}
+
+/* Garbage refers to o, an object outside the group: count the reference. */
+static int
+visit_ext(PyObject *o, void *arg)
+{
+    ugroup *g = arg;
+    if (!o || mv_map_get(&g->index, (uint64_t)(uintptr_t)o))
+        return 0;
+    uint64_t *v = mv_map_get(&g->ext, (uint64_t)(uintptr_t)o);
+    if (v)
+        (*v)++;
+    else
+        mv_map_put(&g->ext, (uint64_t)(uintptr_t)o, 1);
+    return 0;
+}
+
+/* Would the collector free o with the cycle? A group member left with no
+ * reference from outside, or an object outside the group (a str, an int: not
+ * followed) that only garbage refers to. What garbage refers to and something
+ * else holds stays in the picture, but not as unreachable. */
+static bool
+is_garbage(const mv_capture *c, PyObject *o)
+{
+    const ugroup *g = c->ug;
+    if (!g)
+        return true;
+    uint64_t *v = mv_map_get(&g->index, (uint64_t)(uintptr_t)o);
+    if (v)
+        return g->gcrefs[*v - 1] == 0;
+    uint64_t *e = mv_map_get(&g->ext, (uint64_t)(uintptr_t)o);
+    return e && !mv_pyi_is_immortal(o) && (uint64_t)Py_REFCNT(o) <= *e;
 }
 
 /* A held object reaches o: o is held too (gcrefs -1, queued in `work`). */
@@ -1417,8 +1456,15 @@ unreachable_walk(mv_capture *c)
         if (tr)
             tr(o, visit_hold, &g);
     }
+    /* what the garbage holds outside the group, counted */
+    for (uint32_t i = 0; i < g.n; i++) {
+        traverseproc tr = Py_TYPE(g.o[i])->tp_traverse;
+        if (g.gcrefs[i] == 0 && tr)
+            tr(g.o[i], visit_ext, &g);
+    }
     mv_rec_set_unreachable_phase(c->tr, true);
     c->unreach_phase = true;
+    c->ug = &g;
     size_t q0 = c->nq;
     for (uint32_t r = 0; r < nroots && st == MV_OK; r++) {
         PyObject *o = g.o[r];
@@ -1435,12 +1481,14 @@ unreachable_walk(mv_capture *c)
         st = read_object(c, &q);
     }
     c->unreach_phase = false;
+    c->ug = NULL;
     mv_rec_set_unreachable_phase(c->tr, false);
 out:
     mv_free(g.work);
     mv_free(g.o);
     mv_free(g.gcrefs);
     mv_map_release(&g.index);
+    mv_map_release(&g.ext);
     return st;
 }
 

@@ -5,8 +5,10 @@
  * The picture. A header (step, event, place, Python version) and the source
  * line about to run; the frames, outermost first, each name drawn as
  * `name ──→ #ref summary`, so two names holding one object show the same
- * #ref; then every object once, by ref: `#ref type [value]  refs N  S B`
- * followed, for containers, by one line per element, entry or attribute.
+ * #ref; then every object once, by ref: `#ref type [value]  refs N  S B`,
+ * a line saying which references of the picture hold it ("held by x, #3[0]
+ * + 1 reference outside the picture"), and, for containers, one line per
+ * element, entry or attribute.
  *
  * Program text is hostile. Values, names, type names, file names and source
  * lines all come from the program, and may hold ESC, CR, bidi overrides, lone
@@ -50,7 +52,19 @@ typedef struct tw {
     size_t fit;    /* end of the line's content that fits in width - 1 columns */
     unsigned cols; /* display columns written on the current line */
     bool over;     /* the current line overflowed: cut at fit on line_end() */
+    /* who holds each object (objects[i]'s holders: hold[hfirst[i] .. hfirst[i + 1])),
+     * or NULL when the index could not be built */
+    struct holder *hold;
+    uint32_t *hfirst;
 } tw;
+
+/* One reference to an object found in the state itself. */
+enum { H_NAME, H_ITEM, H_KEY, H_VALUE, H_ATTR, H_MEMBER };
+typedef struct holder {
+    uint8_t kind;
+    uint32_t a; /* NAME: frame index; else the holder's ref */
+    uint32_t b; /* NAME/ATTR: the name's string id; ITEM: index; VALUE: the key's ref */
+} holder;
 
 /* How program text is escaped. */
 typedef mv_vis_mode esc_mode;
@@ -572,11 +586,161 @@ put_object_head(tw *w, const mv_object *o)
     }
 }
 
+/* ---- who holds an object ---- */
+
+/* Index every reference the state shows (frame names, container slots,
+ * attributes) by the object it points to. Leaves w->hold NULL when out of
+ * memory: the picture is then drawn without its "held by" lines. */
+static void
+index_holders(tw *w)
+{
+    const mv_state *st = w->st;
+    uint32_t n = st->nobjects, total = 0;
+    uint32_t *first = mv_calloc((size_t)n + 1, sizeof *first);
+    if (!first)
+        return;
+    /* two passes over the same references: count, then place */
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t *fill = pass ? mv_calloc(n ? n : 1, sizeof *fill) : NULL;
+        if (pass && !fill)
+            goto fail;
+#define ADD(ref, k, x, y)                                                                          \
+    do {                                                                                           \
+        const mv_object *t_ = mv_state_find(st, (ref));                                            \
+        if (!t_)                                                                                   \
+            break;                                                                                 \
+        uint32_t ti_ = (uint32_t)(t_ - st->objects);                                               \
+        if (pass)                                                                                  \
+            w->hold[first[ti_] + fill[ti_]++] = (holder){(k), (x), (y)};                           \
+        else                                                                                       \
+            first[ti_ + 1]++;                                                                      \
+    } while (0)
+        for (uint32_t f = 0; f < st->nframes; f++)
+            for (uint32_t j = 0; j < st->frames[f].nlocals; j++)
+                ADD(st->frames[f].locals[j].ref, H_NAME, f, st->frames[f].locals[j].name);
+        for (uint32_t i = 0; i < n; i++) {
+            const mv_object *o = &st->objects[i];
+            mv_kind k = (mv_kind)o->kind;
+            if (mv_kind_is_seq(k)) {
+                bool set = k == MV_K_SET || k == MV_K_FROZENSET;
+                for (uint32_t j = 0; j < o->nitems; j++)
+                    ADD(o->items[j], set ? H_MEMBER : H_ITEM, o->ref, j);
+            } else if (k == MV_K_DICT) {
+                for (uint32_t j = 0; j + 1 < o->nitems; j += 2) {
+                    ADD(o->items[j], H_KEY, o->ref, 0);
+                    ADD(o->items[j + 1], H_VALUE, o->ref, o->items[j]);
+                }
+            } else if (mv_kind_has_attrs(k)) {
+                for (uint32_t j = 0; j + 1 < o->nitems; j += 2)
+                    ADD(o->items[j + 1], H_ATTR, o->ref, o->items[j]);
+            }
+        }
+#undef ADD
+        if (!pass) {
+            for (uint32_t i = 0; i < n; i++)
+                first[i + 1] += first[i];
+            total = first[n];
+            w->hold = mv_malloc((total ? total : 1) * sizeof *w->hold);
+            if (!w->hold)
+                goto fail;
+        }
+        mv_free(fill);
+    }
+    w->hfirst = first;
+    return;
+fail:
+    mv_free(w->hold);
+    w->hold = NULL;
+    mv_free(first);
+}
+
+static void
+put_holder(tw *w, const holder *h)
+{
+    const mv_state *st = w->st;
+    switch (h->kind) {
+    case H_NAME:
+        put_name(w, h->b, 0);
+        if (h->a + 1 != st->nframes) {
+            size_t len;
+            const char *fn = str_of(w, st->frames[h->a].function, &len);
+            put(w, " in ");
+            put_prog_cut(w, fn, len, MV_VIS_PLAIN, NAME_MAX_COLS);
+        }
+        break;
+    case H_ITEM:
+        put_ref(w, h->a);
+        putf(w, "[%" PRIu32 "]", h->b);
+        break;
+    case H_KEY:
+        put(w, "a key of ");
+        put_ref(w, h->a);
+        break;
+    case H_MEMBER:
+        put(w, "member of ");
+        put_ref(w, h->a);
+        break;
+    case H_ATTR:
+        put_ref(w, h->a);
+        put(w, ".");
+        put_name(w, h->b, 0);
+        break;
+    case H_VALUE: {
+        put_ref(w, h->a);
+        put(w, "[");
+        const mv_object *k = mv_state_find(st, h->b);
+        if (k && k->value && (k->kind == MV_K_STR || k->kind == MV_K_INT || k->kind == MV_K_BOOL))
+            put_value(w, k, PREVIEW_COLS);
+        else
+            put_ref(w, h->b);
+        put(w, "]");
+        break;
+    }
+    }
+}
+
+#define HOLDERS_SHOWN 6
+
+/* "      held by x, y[0] and 1 reference outside the picture": the
+ * references the picture shows, and how many the count has beyond them.
+ * Nothing for immortal objects (no count) or without the index. */
+static void
+put_holders(tw *w, const mv_object *o)
+{
+    if (!w->hold || (o->flags & MV_OF_IMMORTAL) || o->refcount < 0)
+        return;
+    uint32_t i = (uint32_t)(o - w->st->objects);
+    uint32_t n = w->hfirst[i + 1] - w->hfirst[i];
+    const holder *h = w->hold + w->hfirst[i];
+    uint64_t outside = (uint64_t)o->refcount > n ? (uint64_t)o->refcount - n : 0;
+    if (!n && !outside)
+        return;
+    line_begin(w);
+    put(w, "      ");
+    sgr(w, C_META);
+    put(w, n ? "held by " : "held only by ");
+    sgr(w, C_RESET);
+    for (uint32_t j = 0; j < n && j < HOLDERS_SHOWN; j++) {
+        if (j)
+            put(w, ", ");
+        put_holder(w, &h[j]);
+    }
+    sgr(w, C_META);
+    if (n > HOLDERS_SHOWN)
+        putf(w, " and %" PRIu32 " more", n - HOLDERS_SHOWN);
+    if (outside)
+        putf(w, "%s%" PRIu64 " reference%s outside the picture", n ? " + " : "", outside,
+             outside == 1 ? "" : "s");
+    sgr(w, C_RESET);
+    line_end(w);
+}
+
 static void
 put_object(tw *w, const mv_object *o)
 {
     mv_kind k = (mv_kind)o->kind;
     put_object_head(w, o);
+    put_holders(w, o);
     if (mv_kind_is_seq(k)) {
         unsigned iw = o->nitems ? digits(o->nitems - 1) : 1;
         for (uint32_t i = 0; i < o->nitems; i++) {
@@ -789,7 +953,10 @@ mv_render_text(const mv_state *st, const mv_text_opts *opts, mv_buf *out)
     mv_buf_putc(out, '\n');
     put_frames(&w);
     mv_buf_putc(out, '\n');
+    index_holders(&w);
     put_objects(&w);
+    mv_free(w.hold);
+    mv_free(w.hfirst);
     put_events(&w);
     return out->failed ? MV_ENOMEM : MV_OK;
 }

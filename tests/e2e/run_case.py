@@ -622,6 +622,8 @@ def main(argv):
                 # terminal width after the path: its facts are checked in the state.
                 # A module's count is not the program's (see normalise).
                 text = re.sub(r"(module \S+ +refs )\d+", r"\1*", text)
+                text = re.sub(r"(module \S+ +refs \*[^\n]*\n +held [^\n]*?)\d+( references? outside)",
+                              r"\1*\2", text)
                 if text.startswith("step "):
                     text = "<header>\n" + text.split("\n", 1)[-1]
                 # The memory events under the diagram depend on the allocator's state:

@@ -72,6 +72,13 @@ def objects_by_step(trace):
         yield dict(objs)
 
 
+def objects_by_step_at(trace, step):
+    for i, objs in enumerate(objects_by_step(trace)):
+        if i == step:
+            return objs
+    return {}
+
+
 def ref_of_local(trace, step, name):
     frames = None
     for s in trace["steps"][:step + 1]:
@@ -136,8 +143,11 @@ def check_cycle_gc(memview, python, prog):
     elif (int(m.group(1)), int(m.group(2)), int(m.group(3))) != \
             (g["generation"], g["collected"], g["uncollectable"]):
         fail("collection %r differs from what the program's callback saw: %s" % (g, m.group(0)))
-    if sorted(g["freed"]) != sorted([a, b]):
-        fail("the collection should list #%d and #%d as freed: %r" % (a, b, g))
+    # the two boxes, and the str only they held (freed with them, not collected itself)
+    tag = next((at["ref"] for at in objects_by_step_at(t, del_step)[a].get("attrs", [])
+                if at["name"] == "tag"), None)
+    if sorted(g["freed"]) != sorted([a, b, tag]):
+        fail("the collection should list #%d, #%d and the str #%r as freed: %r" % (a, b, tag, g))
     frees = {e["ref"]: (i, e) for i, e in events(t) if e["kind"] == "free" and e.get("ref")}
     for r in (a, b):
         if r not in frees or frees[r][0] != gi or frees[r][1]["cause"] != "gc" or \
@@ -156,6 +166,18 @@ def check_cycle_gc(memview, python, prog):
                 fail("step %d: #%d is still named, yet marked unreachable" % (i, r))
             if i >= gi and o is not None:
                 fail("step %d: #%d was freed at step %d but is still shown" % (i, r, gi))
+    # what the cycle refers to: the str only it holds is garbage with it; the list
+    # `keep` also names is not
+    keep = ref_of_local(t, del_step, "keep")
+    for i, objs in enumerate(objects_by_step(t)):
+        if not del_step < i < gi:
+            continue
+        if tag is None or objs.get(tag, {}).get("reachable", True):
+            fail("step %d: the str only the cycle holds should be unreachable: %r"
+                 % (i, objs.get(tag)))
+        if keep not in objs or "reachable" in objs[keep]:
+            fail("step %d: the list `keep` names is held, not unreachable: %r"
+                 % (i, objs.get(keep)))
     # recorded at the first step after gc.collect() began: the program's own
     # callback (traced: it is user code) or the next line
     frames = None

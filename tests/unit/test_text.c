@@ -211,7 +211,9 @@ test_alias(void)
                       "\n"
                       "Objects\n"
                       "  #1 function modify(lst)  refs 2  152 B\n"
+                      "      held by modify in <module> + 1 reference outside the picture\n"
                       "  #2 list len 2  refs 3  72 B\n"
+                      "      held by a in <module>, b in <module>, lst\n"
                       "      [0] → #3 int 1\n"
                       "      [1] → #4 int 2\n"
                       "  #3 int 1  immortal  28 B\n"
@@ -295,15 +297,22 @@ test_dict_and_instance(void)
     CHECK_HAS(got, "      Node    ──→ #7 type Node\n");
     CHECK_HAS(got, "      nothing ──→ #6 None\n");
     CHECK_HAS(got, "  #1 dict len 2  refs 1  184 B\n"
+                   "      held by ages\n"
                    "      #2 str 'ann' → #3 int 31\n"
                    "      #4 str 'bob' → #3 int 31\n"
-                   "  #2 str 'ann'  refs 2  52 B\n");
+                   "  #2 str 'ann'  refs 2  52 B\n"
+                   "      held by a key of #1 + 1 reference outside the picture\n");
     CHECK_HAS(got, "  #5 Node object  refs 1  48 B\n"
+                   "      held by n\n"
                    "      .value → #8 int 1\n"
                    "      .next  → #6 None\n"
                    "  #6 None  immortal  16 B\n"
                    "  #7 type Node  refs 6  1712 B\n"
+                   "      held by Node + 5 references outside the picture\n"
                    "      .__init__ → #9 function __init__(self, value)\n");
+    /* an attribute's holder is named by the object and the attribute */
+    CHECK_HAS(got, "  #9 function __init__(self, value)  refs 1  152 B\n"
+                   "      held by #7.__init__\n");
     CHECK(terminal_safe(got));
     mv_free(got);
 }
@@ -335,6 +344,7 @@ test_cut_and_truncated(void)
     char *got = render(&st, false, false, 0);
     CHECK_HAS(got, "      big ──→ #1 list len 1000\n");
     CHECK_HAS(got, "  #1 list len 1000  refs 1  8056 B\n"
+                   "      held by big\n"
                    "      [0] → #2 int 0\n"
                    "      [1] → #3 (not recorded)\n"
                    "      [2] → #2 int 0\n"
@@ -426,7 +436,7 @@ test_long(void)
     CHECK_HAS(got, "      s                ──→ #1 str 'xxxxxxxxxxxxxxxxxxxxx'…\n");
     /* a long value gets a line of its own, cut at the width */
     CHECK_HAS(got, "  #1 str  len 300  refs 1  341 B\n      'xxxxx");
-    CHECK_HAS(got, "xxx…\n  #2 str  len 5000  refs 1  5041 B\n      'yyyy");
+    CHECK_HAS(got, "xxx…\n      held by s\n  #2 str  len 5000  refs 1  5041 B\n      'yyyy");
     CHECK_HAS(got, "  #3 int 7  immortal  28 B\n");
     CHECK_HAS(got, "…\n");
     mv_free(got);
@@ -454,11 +464,16 @@ test_unreachable(void)
     mv_frame frames[] = {{S("<module>"), S("prog.py"), 7, 0, NULL}};
     uint32_t a_attrs[] = {S("friend"), 2};
     uint32_t b_attrs[] = {S("friend"), 1};
+    static const uint32_t dict_items[] = {5, 3};
     mv_object objects[] = {
         obj(1, "Box", MV_K_INSTANCE, 1, 56),
         obj(2, "Box", MV_K_INSTANCE, 1, 56),
-        obj(3, "list", MV_K_LIST, 1, 56),
+        obj(3, "list", MV_K_LIST, 2, 56),
+        obj(4, "dict", MV_K_DICT, 1, 184),
+        scalar(5, "str", MV_K_STR, "k", -1, 50),
     };
+    objects[3].items = dict_items;
+    objects[3].nitems = 2;
     objects[0].items = a_attrs;
     objects[0].nitems = 2;
     objects[1].items = b_attrs;
@@ -468,13 +483,18 @@ test_unreachable(void)
     st.frames = frames;
     st.nframes = 1;
     st.objects = objects;
-    st.nobjects = 3;
+    st.nobjects = 5;
 
     char *got = render(&st, false, true, 0);
     CHECK_HAS(got, "  #1 Box object  refs 1  56 B  unreachable  id 0x7f0000000040\n"
+                   "      held by #2.friend\n"
                    "      .friend → #2 Box object\n"
-                   "  #2 Box object  refs 1  56 B  unreachable  id 0x7f0000000080\n");
-    CHECK_HAS(got, "  #3 list len 0  refs 1  56 B  id 0x7f00000000c0\n");
+                   "  #2 Box object  refs 1  56 B  unreachable  id 0x7f0000000080\n"
+                   "      held by #1.friend\n");
+    CHECK_HAS(got, "  #3 list len 0  refs 2  56 B  id 0x7f00000000c0\n"
+                   "      held by #4['k'] + 1 reference outside the picture\n");
+    CHECK_HAS(got, "  #4 dict len 1  refs 1  184 B  id 0x7f0000000100\n"
+                   "      held only by 1 reference outside the picture\n");
     CHECK_HAS(got, "cycle of 2 Box objects unreachable, still in memory until a collection");
     mv_free(got);
 }
