@@ -21,6 +21,9 @@
 (function () {
     const SVGNS = 'http://www.w3.org/2000/svg';
     const CHECKPOINT = 500;
+    // the pseudo-name under which a returning function's value is recorded
+    // (docs/state-format.md)
+    const RET = '<return>';
     // geometry shared by both placements (docs/viewer.md)
     const G = {
         head: 36,        // object header: type #ref / refcount, size
@@ -805,9 +808,10 @@
                     const old = pf.locals.find((x) => x[0] === l[0]);
                     if (!old || old[1] !== l[1]) cls += ' rebound';
                 }
+                if (l[0] === RET) cls += ' retval';
                 const row = s('g', { class: cls });
                 const nameW = compact ? Math.floor(r.w * 0.45) : r.w - 24;
-                row.appendChild(tx({ x: r.x + 10, y: y + 14 }, safe(l[0]), maxChars(nameW)));
+                row.appendChild(tx({ x: r.x + 10, y: y + 14 }, l[0] === RET ? 'return value' : safe(l[0]), maxChars(nameW)));
                 if (compact) slotValue(row, l[1], r.x + nameW + 12, y, r.w - nameW - 16);
                 else slotValue(row, l[1], r.x + r.w - 40, y, 40);
                 g.appendChild(row);
@@ -957,6 +961,7 @@
     }
 
     function referrerText(w, st, frames) {
+        if (w.name === RET) return 'the return value of ' + safe(frames[w.frame] ? frames[w.frame].function : '?');
         if (w.name !== undefined) {
             const f = frames[w.frame];
             return 'name ' + safe(w.name) + (f ? ' in ' + safe(f.function) : '');
@@ -1159,7 +1164,7 @@
             story.say('The last line of the module has run' + (ran ? ' (' : ''), ran ? code(ran) : '', ran ? ')' : '',
                       ': the program is finishing. This is the final state memview recorded.');
         } else if (d.event === 'return') {
-            const names = cf.locals.map((l) => l[0]);
+            const names = cf.locals.map((l) => l[0]).filter((n) => n !== RET);
             story.say(code(safe(cf.function)), ' is returning' + (ran ? ' after ' : ''), ran ? code(ran) : '',
                       '. Its frame' + (names.length ? ' and its names ' : ''), ...nameList(names),
                       ' go away at the next step; the objects they refer to stay only if something else refers to them.');
@@ -1193,6 +1198,17 @@
                 if (was === l[1]) continue;
                 const o = st.objs.get(l[1]);
                 mentioned.add(l[1]);
+                if (l[0] === RET) {
+                    // the pseudo-name of a return step: what the caller will get
+                    const others = sameObjectNames(l[1], frames, RET);
+                    const parts = [code(safe(f.function)), ' returns ', obj(o, l[1])];
+                    if (o && inlineable(o)) parts.push(' (' + cut(valueText(o), 40) + ')');
+                    if (others.length) parts.push(', the object ', ...nameList(others),
+                                                  others.length > 1 ? ' refer to' : ' refers to', ': the caller gets a reference to it, not a copy');
+                    parts.push('.');
+                    story.say(...parts);
+                    continue;
+                }
                 const others = sameObjectNames(l[1], pframes, l[0]);
                 const oldObj = was !== undefined ? prev.objs.get(was) : null;
                 const parts = [code(safe(l[0])), where + ' now refers to '];
@@ -1498,7 +1514,8 @@
                 for (const f of d.frames)
                     for (const l of f.locals) {
                         const L = live.get(l[1]);
-                        if (L && L.names.length < 3 && !L.names.includes(l[0])) L.names.push(l[0]);
+                        const nm = l[0] === RET ? 'return value' : l[0];
+                        if (L && L.names.length < 3 && !L.names.includes(nm)) L.names.push(nm);
                     }
             if (Array.isArray(d.events))
                 for (const e of d.events)
@@ -2144,7 +2161,10 @@
     function namesOf(i) {
         const m = new Map();
         for (const f of framesAt(i))
-            for (const l of f.locals) m.set(l[1], m.has(l[1]) ? m.get(l[1]) + ', ' + safe(l[0]) : safe(l[0]));
+            for (const l of f.locals) {
+                const n = l[0] === RET ? 'return value' : safe(l[0]);
+                m.set(l[1], m.has(l[1]) ? m.get(l[1]) + ', ' + n : n);
+            }
         return m;
     }
 

@@ -82,6 +82,7 @@ struct mv_capture {
     mv_trace *tr;
     const mv_limits *lim;
     PyObject *s_sizeof; /* strong ref to the interned "__sizeof__", released in free */
+    PyObject *s_return; /* strong ref to "<return>" (no Python name can be it), released in free */
     qitem *q;
     size_t nq, capq;
     uint32_t *items;
@@ -121,6 +122,7 @@ mv_capture_new(mv_trace *tr, mv_capture **out)
     c->tr = tr;
     c->lim = mv_trace_limits(tr);
     c->s_sizeof = PyUnicode_InternFromString("__sizeof__");
+    c->s_return = PyUnicode_InternFromString("<return>");
     for (int i = 0; hidden_names[i] && c->nhide < 16; i++) {
         PyObject *n = PyUnicode_InternFromString(hidden_names[i]);
         if (n) {
@@ -130,8 +132,10 @@ mv_capture_new(mv_trace *tr, mv_capture **out)
         else
             PyErr_Clear();
     }
-    if (!c->s_sizeof) {
+    if (!c->s_sizeof || !c->s_return) {
         PyErr_Clear();
+        Py_XDECREF(c->s_sizeof);
+        Py_XDECREF(c->s_return);
         mv_free(c);
         return MV_EPYTHON;
     }
@@ -145,6 +149,7 @@ mv_capture_free(mv_capture *c)
     if (!c)
         return;
     Py_XDECREF(c->s_sizeof);
+    Py_XDECREF(c->s_return);
     for (int i = 0; i < c->nhide; i++)
         Py_DECREF(c->hide[i]);
     mv_free(c->q);
@@ -1257,6 +1262,8 @@ frame_locals(mv_capture *c, const mv_cframe *f, uint32_t depth)
     }
     if (loc != small)
         mv_free(loc);
+    if (st == MV_OK && f->retval)
+        st = add_local(c, bc, c->s_return, f->retval, -1);
     return st;
 }
 

@@ -33,6 +33,10 @@ typedef struct mv_cframe {
     PyObject *const *names;
     PyObject *const *values;
     uint32_t nnames;
+    /* At the return step of a function (not a generator): the value it is
+     * returning (borrowed, from the trace hook), shown as the pseudo-local
+     * "<return>" after its locals; NULL otherwise. */
+    PyObject *retval;
 } mv_cframe;
 
 mv_status mv_capture_new(mv_trace *tr, mv_capture **out);

@@ -844,11 +844,12 @@ take_pools(uint32_t step)
  * walk after more than TL_DIRTY_MAX pools were touched, reads every pool of
  * every arena instead.
  *
- * When. A walk comes at a step boundary with dirty pools; the first 1024
- * walks may come at every step, after that walk w waits w / 1024 steps, so a
- * run of N steps makes about sqrt(2048 N) walks: every step of a teaching
- * program, about 80,000 for three million steps (each reads the one or two
- * pools a loop touches). The timeline is exact at every marked step. */
+ * When. The first 1024 walks come at every step, after that walk w waits
+ * w / 1024 steps, so a run of N steps makes about sqrt(2048 N) walks: every
+ * step of a teaching program, about 80,000 for three million steps (each
+ * reads the one or two pools a loop touches; a walk with no dirty pool reads
+ * nothing and records an empty mark). The timeline is exact at every
+ * marked step. */
 
 static int
 cmp_change(const void *a, const void *b)
@@ -916,8 +917,9 @@ timeline_step(uint32_t step)
     if (tl_off || !pymalloc || !recording)
         return;
     bool first = tl_walks == 0;
-    if (!first && (!(tl_ndirty || tl_overflow || tl_ngone) ||
-                   step - tl_last_step < tl_walks / 1024))
+    /* a mark at every step the schedule allows, empty when nothing was
+     * touched: the viewer then knows the pools were exact there */
+    if (!first && step - tl_last_step < tl_walks / 1024)
         return;
     uint32_t ndiff = 0;
     bool ok = true;

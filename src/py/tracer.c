@@ -31,6 +31,7 @@ typedef struct codeinfo {
     int firstlineno;
     bool user, module;
     uint32_t function, file;
+    bool gen; /* generator, coroutine: its "return" events are yields too */
 } codeinfo;
 
 typedef struct sframe {
@@ -225,6 +226,7 @@ code_info(mv_tracer *t, PyCodeObject *co)
             add_source(t, ci.file, path);
     }
     ci.module = !(co->co_flags & CO_OPTIMIZED);
+    ci.gen = (co->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR)) != 0;
     if (v) {
         t->infos[*v - 1] = ci;
         return &t->infos[*v - 1];
@@ -245,8 +247,10 @@ code_info(mv_tracer *t, PyCodeObject *co)
 
 /* ---- steps ---- */
 
+/* Record a step. retval: what the innermost frame returns (its return
+ * step), or NULL. */
 static mv_status
-record(mv_tracer *t, mv_event ev)
+record(mv_tracer *t, mv_event ev, PyObject *retval)
 {
     if (t->nstack > t->capcframes) {
         mv_cframe *p = mv_realloc(t->cframes, t->nstack * sizeof *p);
@@ -268,6 +272,8 @@ record(mv_tracer *t, mv_event ev)
         t->cframes[j++] = (mv_cframe){s->frame, s->serial, s->ci.function, s->ci.file, s->line,
                                       s->ci.module};
     }
+    if (retval && n && !t->stack[n - 1].ci.module && !t->stack[n - 1].ci.gen)
+        t->cframes[n - skip - 1].retval = retval;
     mv_capture_set_frames_hidden(t->cap, skip);
     size_t out_len;
     mv_trace_stdout(t->tr, &out_len);
@@ -361,7 +367,7 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             line = ci->firstlineno;
         t->stack[t->nstack++] =
             (sframe){frame, *ci, t->next_serial++, (uint32_t)(line > 0 ? line : 0), false};
-        st = record(t, MV_EV_CALL);
+        st = record(t, MV_EV_CALL, NULL);
         return st == MV_OK ? 0 : fail_recording(t, st);
     }
     case PyTrace_LINE: {
@@ -373,7 +379,7 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
             return 0;
         s->line = (uint32_t)(line > 0 ? line : 0);
         s->raised = false;
-        st = record(t, MV_EV_LINE);
+        st = record(t, MV_EV_LINE, NULL);
         return st == MV_OK ? 0 : fail_recording(t, st);
     }
     case PyTrace_EXCEPTION: {
@@ -383,7 +389,7 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         int line = PyFrame_GetLineNumber(frame);
         s->line = (uint32_t)(line > 0 ? line : 0);
         s->raised = true;
-        st = record(t, MV_EV_EXCEPTION);
+        st = record(t, MV_EV_EXCEPTION, NULL);
         return st == MV_OK ? 0 : fail_recording(t, st);
     }
     case PyTrace_RETURN: {
@@ -394,7 +400,7 @@ trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
         /* left by an exception: arg is NULL (3.11); 3.12+ legacy events
          * give no sign, but the frame's last event was the exception */
         if (arg && !s->raised && !PyErr_Occurred())
-            st = record(t, MV_EV_RETURN);
+            st = record(t, MV_EV_RETURN, arg);
         t->nstack--;
         return st == MV_OK ? 0 : fail_recording(t, st);
     }

@@ -375,6 +375,43 @@ def check_pool_timeline(memview, python, prog):
              % (fell, b2 - b1))
 
 
+def check_returns(memview, python, prog):
+    t = run(memview, prog, "trace")
+    if not t:
+        return
+    printed = int(re.search(r"RET (\d+)", t["stdout"]).group(1))
+    frames, seen = None, {}
+    for i, objs in enumerate(objects_by_step(t)):
+        s = t["steps"][i]
+        frames = s.get("frames", frames)
+        top = frames[-1]
+        names = [n for n, _ in top["locals"]]
+        if "<return>" in names[:-1]:
+            fail("step %d: <return> is not the last name of %s: %r" % (i, top["function"], names))
+        if s["event"] != "return":
+            if "<return>" in names:
+                fail("step %d (%s): <return> outside a return step" % (i, s["event"]))
+            continue
+        ret = dict(top["locals"]).get("<return>")
+        seen[top["function"]] = ret
+        if top["function"] == "make":
+            if ret is None or objs[ret]["id"] != printed:
+                fail("make's <return> #%r is not the list the caller printed (id %d): %r"
+                     % (ret, printed, objs.get(ret)))
+            if ret != dict(top["locals"]).get("out"):
+                fail("make returns `out` itself, not another object: %r" % top["locals"])
+        elif top["function"] == "nothing":
+            if ret is None or objs[ret]["type"] != "NoneType":
+                fail("nothing() returns None: %r" % (objs.get(ret),))
+        elif top["function"] == "gen" and ret is not None:
+            fail("a generator's yield is shown as <return>: %r" % top["locals"])
+        elif top["function"] == "<module>" and ret is not None:
+            fail("the module frame has no <return>: %r" % top["locals"])
+    for f in ("make", "nothing", "gen"):
+        if f not in seen:
+            fail("no return step of %s" % f)
+
+
 SVG = "{http://www.w3.org/2000/svg}"
 CHART_COLUMNS = 800 - 78 - 20   # the chart's plot width: one column per pixel at most
 
