@@ -239,8 +239,14 @@ describe('call_stack.py', () => {
         assert.equal(await arrowsInto(page, await list.getAttribute('data-ref')), 3);
         assert.ok(await page.locator('.ln.caller').count() >= 2, 'the callers\' lines are marked');
         await screenshot(page, 'call-stack-call');
-        // the return, then back in the caller
+        // the return step: the frame shows the value it hands back, and says so
         await runUntil(page, 16);
+        await page.locator('body').press('ArrowLeft');
+        const ret = await page.locator('#narration').innerText();
+        assert.match(ret, /total returns int #\d+ \(6\), the object result refers to: the caller gets a reference to it, not a copy/);
+        assert.equal(await page.locator('g.fr.current g.name.retval').count(), 1);
+        assert.match(await page.locator('g.fr.current g.name.retval text').first().textContent(), /return value/);
+        await page.locator('body').press('ArrowRight');
         const back = await page.locator('#narration').innerText();
         assert.match(back, /Back in report after total returned/);
         assert.match(back, /s now refers to/);
