@@ -113,6 +113,15 @@ struct mv_capture {
 
 static bool is_garbage(const mv_capture *c, PyObject *o);
 
+/* In the unreachable phase only (rare): tell the model whether o is garbage,
+ * so that its "known" content is compared with the right mark. Kept out of
+ * line so that the per-object fast path stays small. */
+static __attribute__((noinline)) void
+unreach_mark(mv_capture *c, PyObject *o)
+{
+    mv_rec_set_unreachable_phase(c->tr, is_garbage(c, o));
+}
+
 mv_status
 mv_capture_new(mv_trace *tr, mv_capture **out)
 {
@@ -524,8 +533,8 @@ reach_full(mv_capture *c, PyObject *o, mv_recref *r, mv_kind *kind, uint32_t *ty
     uint64_t ident = kind_immutable(*kind, o) ? ident_of(c, o, *kind) : 0;
     *type = t;
     *identp = ident;
-    if (c->unreach_phase)
-        mv_rec_set_unreachable_phase(c->tr, is_garbage(c, o));
+    if (__builtin_expect(c->unreach_phase, 0))
+        unreach_mark(c, o);
     mv_status st = mv_rec_ref(c->tr, (uint64_t)(uintptr_t)o, t, pre, ident, r);
     if (st != MV_OK || r->seen)
         return st;

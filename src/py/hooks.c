@@ -134,7 +134,8 @@ static mv_map tl_state;        /* pool -> packed counts as last recorded */
 static uint64_t tl_dirty[TL_DIRTY_MAX];
 static uint32_t tl_ndirty;
 static bool tl_overflow;       /* more pools touched than tl_dirty holds: read them all */
-static uint64_t tl_lastpool;   /* the pool tl_touch listed last */
+#define TL_FILTER 1024u
+static uint64_t tl_filter[TL_FILTER]; /* pools listed since the last walk */
 static uint64_t *tl_gone;      /* pools of arenas given back since the last walk */
 static uint32_t tl_ngone, tl_capgone;
 static mv_pool_change *tl_diff;
@@ -144,16 +145,17 @@ static bool tl_off;
 static void timeline_reset(void);
 
 /* A block at p was allocated or freed: its pool (if p is in one) may have
- * changed. One compare when the pool is the one touched last; a pool may be
- * listed more than once (the walk reads it once: the second read finds it
- * unchanged). */
+ * changed. A small filter keeps a pool from being listed twice between two
+ * walks (the walk clears what it listed); a collision in the filter only
+ * lists a pool again, which the walk then finds unchanged. */
 static inline void
 tl_touch(uint64_t p)
 {
     uint64_t pool = p & ~(uint64_t)(POOL_SIZE - 1);
-    if (pool == tl_lastpool)
+    uint64_t *f = &tl_filter[(pool >> 14) & (TL_FILTER - 1)];
+    if (*f == pool)
         return;
-    tl_lastpool = pool;
+    *f = pool;
     if (tl_ndirty < TL_DIRTY_MAX)
         tl_dirty[tl_ndirty++] = pool;
     else
@@ -902,7 +904,7 @@ static void
 timeline_reset(void)
 {
     mv_map_clear(&tl_state);
-    tl_lastpool = 0;
+    memset(tl_filter, 0, sizeof tl_filter);
     tl_ndirty = 0;
     tl_overflow = false;
     tl_ngone = 0;
@@ -940,7 +942,11 @@ timeline_step(uint32_t step)
     /* a mark lists a pool once, in address order */
     if (ok && ndiff > 1)
         qsort(tl_diff, ndiff, sizeof *tl_diff, cmp_change);
-    tl_lastpool = 0;
+    if (tl_overflow)
+        memset(tl_filter, 0, sizeof tl_filter);
+    else
+        for (uint32_t i = 0; i < tl_ndirty; i++)
+            tl_filter[(tl_dirty[i] >> 14) & (TL_FILTER - 1)] = 0;
     tl_ndirty = 0;
     tl_overflow = false;
     tl_ngone = 0;
