@@ -1,13 +1,23 @@
-/* The collector watch: a C function in gc.callbacks that turns every
- * collection into a GC event of the trace (docs/events-format.md).
+/* The collector watch: a C function the collector calls at the start and
+ * the end of every collection, which turns each one into a GC event of the
+ * trace (docs/events-format.md).
  *
- * gc.callbacks is a plain list the program can see: while memview runs, it
- * holds memview's callback first (the program's own come after it, and see
- * the same phase and info). The callback runs no Python code: it reads the
- * info dict (an exact dict with str keys), asks the gc module for its counts
- * at "start" (to tell an automatic collection from gc.collect()), and tells
- * the hooks and the trace. The interpreter builds the callback's arguments
- * for memview; those objects are disowned so they are not the program's.
+ * Unseen by the program. The collector calls the callbacks of one list,
+ * which the gc module also shows as gc.callbacks. While memview watches, the
+ * interpreter's slot holds a private list with memview's callback alone, and
+ * gc.callbacks stays the program's own list, untouched: the program sees
+ * what it appended, and nothing else. memview's callback then calls the
+ * program's callbacks itself, in order, with the same (phase, info), as the
+ * collector would (an exception in one is reported as the collector reports
+ * it, PyErr_WriteUnraisable, and the others still run). They run outside
+ * memview's own work: their allocations are the program's, and being user
+ * code they are traced like any call.
+ *
+ * memview's part runs no Python code: it reads the info dict (an exact dict
+ * with str keys), asks the gc module for its counts at "start" (to tell an
+ * automatic collection from gc.collect()), and tells the hooks and the
+ * trace. The interpreter builds the callback's arguments for memview; those
+ * objects are disowned so they are not the program's.
  *
  * Automatic or not: CPython does not say. A collection starts automatically
  * when the count of its generation has passed the threshold; gc.collect()
@@ -20,11 +30,14 @@
 
 #include "gcwatch.h"
 #include "hooks.h"
+#include "internals.h"
 
 /* The GIL protects all of these. */
 static mv_trace *gtrace;
 static PyObject *callback; /* strong ref while registered */
 static PyObject *gcmod;    /* strong ref while registered */
+static PyObject *mine;     /* strong ref: [callback], in the interpreter's slot while registered */
+static PyObject *visible;  /* strong ref: the program's gc.callbacks, out of the slot meanwhile */
 static uint64_t t_start;
 static bool automatic;
 
@@ -102,8 +115,19 @@ gc_cb(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                         (uint64_t)info_int(info, "uncollectable"), dur, automatic);
     }
     PyErr_Clear();
-    PyErr_Restore(et, ev, tb);
     mv_hooks_tool_leave();
+    /* the program's callbacks, as the collector calls them (see the top) */
+    for (Py_ssize_t i = 0; visible && i < PyList_GET_SIZE(visible); i++) {
+        PyObject *cb = PyList_GET_ITEM(visible, i);
+        Py_INCREF(cb);
+        PyObject *r = PyObject_Vectorcall(cb, args, 2, NULL);
+        if (r)
+            Py_DECREF(r);
+        else
+            PyErr_WriteUnraisable(cb);
+        Py_DECREF(cb);
+    }
+    PyErr_Restore(et, ev, tb);
     Py_RETURN_NONE;
 }
 
@@ -118,16 +142,20 @@ mv_gcwatch_start(mv_trace *tr)
     mv_hooks_tool_enter();
     mv_status st = MV_EPYTHON;
     gcmod = PyImport_ImportModule("gc");
-    PyObject *list = gcmod ? PyObject_GetAttrString(gcmod, "callbacks") : NULL;
+    PyObject **slot = mv_pyi_gc_callbacks_slot();
     callback = PyCFunction_New(&gc_cb_def, NULL);
-    if (list && callback && PyList_CheckExact(list) && PyList_Append(list, callback) == 0) {
+    mine = callback ? PyList_New(0) : NULL;
+    if (gcmod && *slot && PyList_CheckExact(*slot) && mine && PyList_Append(mine, callback) == 0) {
+        visible = *slot; /* the slot's reference is ours now */
+        *slot = mine;
+        Py_INCREF(mine);
         gtrace = tr;
         st = MV_OK;
     } else {
+        Py_CLEAR(mine);
         Py_CLEAR(callback);
         Py_CLEAR(gcmod);
     }
-    Py_XDECREF(list);
     PyErr_Clear();
     mv_hooks_tool_leave();
     return st;
@@ -141,16 +169,14 @@ mv_gcwatch_stop(void)
     mv_hooks_tool_enter();
     PyObject *et, *ev, *tb;
     PyErr_Fetch(&et, &ev, &tb);
-    PyObject *list = PyObject_GetAttrString(gcmod, "callbacks");
-    if (list && PyList_Check(list)) {
-        for (Py_ssize_t i = PyList_GET_SIZE(list) - 1; i >= 0; i--) {
-            if (PyList_GET_ITEM(list, i) == callback) {
-                PySequence_DelItem(list, i);
-                break;
-            }
-        }
+    PyObject **slot = mv_pyi_gc_callbacks_slot();
+    if (*slot == mine) {
+        *slot = visible; /* the slot owns the program's list again */
+        Py_DECREF(mine);
+        visible = NULL;
     }
-    Py_XDECREF(list);
+    Py_CLEAR(visible);
+    Py_CLEAR(mine);
     PyErr_Clear();
     PyErr_Restore(et, ev, tb);
     gtrace = NULL;

@@ -334,3 +334,9 @@ mv_pyi_frame_no_lines(PyFrameObject *f)
 {
     f->f_trace_lines = 0;
 }
+
+PyObject **
+mv_pyi_gc_callbacks_slot(void)
+{
+    return &PyInterpreterState_Get()->gc.callbacks;
+}

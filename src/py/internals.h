@@ -78,4 +78,9 @@ bool mv_pyi_frame_holds(PyFrameObject *f, const void *p);
 
 /* Stop line events for a frame (non-user code): f_trace_lines = 0. */
 void mv_pyi_frame_no_lines(PyFrameObject *f);
+
+/* Where the current interpreter keeps the list of callbacks its collector
+ * calls (the object gc.callbacks also is): the slot itself, so that the
+ * list can be swapped (gcwatch.c). */
+PyObject **mv_pyi_gc_callbacks_slot(void);
 #endif
