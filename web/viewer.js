@@ -2296,14 +2296,24 @@
                 parts.push(tail.length ? '; ' + tail.join(', ') + '.' : '.');
                 out.push(['♻', 'gc', ...parts]);
             }
+        // objects never in the picture: one line for what was made, one for what
+        // was freed (a print() alone makes and frees a dozen), biggest types first
+        const unshown = (kind, verb) => {
+            const es = evs.filter((e) => e.kind === kind && e.ref === undefined && Number(e.count) > 0)
+                .sort((a, b) => Number(b.count) - Number(a.count));
+            if (!es.length) return null;
+            const n = es.reduce((t, e) => t + Number(e.count), 0);
+            const bytes = es.every((e) => e.bytes !== undefined) ? ' (' + fmtBytes(es.reduce((t, e) => t + (Number(e.bytes) || 0), 0)) + ')' : '';
+            if (es.length === 1)
+                return verb + ' ' + n + ' ' + safe(es[0].type || '?') + (n === 1 ? ' object' : ' objects') + ' not in the picture' + bytes + '.';
+            const shown = es.slice(0, 4).map((e) => e.count + ' ' + safe(e.type || '?'));
+            const rest = es.length - shown.length;
+            return verb + ' ' + n + ' objects not in the picture' + bytes + ': ' + shown.join(', ') +
+                (rest ? ' and ' + rest + ' more type' + (rest === 1 ? '' : 's') : '') + '.';
+        };
         for (const e of evs) {
             if (e.kind !== 'free') continue;
-            if (e.ref === undefined) {
-                if (!evs.some((g) => g.kind === 'gc'))
-                    out.push(['✕', 'free', 'Freed ' + (e.count || 0) + ' ' + safe(e.type || '?') + ((e.count || 0) === 1 ? ' object' : ' objects') +
-                              ' not in the picture' + (e.bytes !== undefined ? ' (' + fmtBytes(Number(e.bytes) || 0) + ')' : '') + '.']);
-                continue;
-            }
+            if (e.ref === undefined) continue;
             if (e.cause === 'gc' && gcFreed.has(e.ref)) continue;
             if (e.cause === 'reused') {
                 const by = e.by !== undefined ? label(e.by) : { obj: 'a new object' };
@@ -2319,16 +2329,15 @@
             }
         }
         for (const e of evs) {
-            if (e.kind !== 'alloc') continue;
-            if (e.ref === undefined) {
-                out.push(['+', 'alloc', 'Made ' + (e.count || 0) + ' ' + safe(e.type || '?') + ((e.count || 0) === 1 ? ' object' : ' objects') +
-                          ' not in the picture' + (e.bytes !== undefined ? ' (' + fmtBytes(Number(e.bytes) || 0) + ')' : '') + '.']);
-                continue;
-            }
+            if (e.kind !== 'alloc' || e.ref === undefined) continue;
             const o = known(e.ref);
             const where = blockText(o) || (e.block ? e.block + '-byte block' : e.size !== undefined ? e.size + ' bytes' : '');
             out.push(['+', 'alloc', 'Made ', label(e.ref, e.type), where ? ' (' + where + ').' : '.']);
         }
+        const made = unshown('alloc', 'Made');
+        if (made) out.push(['+', 'alloc', made]);
+        const gone = evs.some((g) => g.kind === 'gc') ? null : unshown('free', 'Freed');
+        if (gone) out.push(['✕', 'free', gone]);
         return out;
     }
 

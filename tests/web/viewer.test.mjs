@@ -313,3 +313,23 @@ describe('memory_pools.py', () => {
         await page.close();
     });
 });
+
+describe('copies.py', () => {
+    test('what a print() makes and frees out of the picture is one line each, biggest types first', async () => {
+        const { page, seen } = await open('copies');
+        await runUntil(page, 23);
+        const lines = (await page.locator('#narration li').allInnerTexts()).filter((t) => /not in the picture/.test(t));
+        const made = lines.filter((t) => /Made/.test(t)), freed = lines.filter((t) => /Freed/.test(t));
+        assert.equal(made.length, 1, lines.join('\n'));
+        assert.ok(freed.length <= 1, lines.join('\n'));
+        const m = made[0].match(/Made (\d+) objects not in the picture \([\d.,]+ (?:B|KiB)\): ((?:\d+ \S+(?:, | and )?)+)/);
+        assert.ok(m, made[0]);
+        // the counts listed are in decreasing order and add up to at most the total
+        const listed = m[2].split(/ and \d+ more types?/)[0];
+        const counts = [...listed.matchAll(/(\d+) \S+/g)].map((x) => Number(x[1]));
+        assert.deepEqual(counts, counts.slice().sort((a, b) => b - a));
+        assert.ok(counts.reduce((a, b) => a + b, 0) <= Number(m[1]));
+        assert.deepEqual(seen.errors, []);
+        await page.close();
+    });
+});
