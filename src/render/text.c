@@ -835,6 +835,60 @@ put_tname(tw *w, uint32_t type)
 
 #define EVENT_LINES 12
 
+#define UNSHOWN_TYPES 4
+
+/* "allocated 28 blocks (1728 B) not shown:" and, on a line of its own,
+ * "12 str, 8 builtin_function_or_method, 5 int, 2 bytes and 1 more type":
+ * the step's blocks of one kind that no object of the picture is, biggest
+ * counts first. A print() alone makes and frees a dozen types; summed up,
+ * they do not bury what the step did. */
+static void
+put_unshown(tw *w, int kind)
+{
+    const mv_state *st = w->st;
+    const mv_mevent *top[UNSHOWN_TYPES];
+    uint32_t ntop = 0, ntypes = 0;
+    uint64_t count = 0, bytes = 0;
+    for (uint32_t i = 0; i < st->nevents; i++) {
+        const mv_mevent *e = &st->events[i];
+        if (e->kind != kind || e->ref || !e->count)
+            continue;
+        ntypes++;
+        count += e->count;
+        bytes += e->bytes;
+        /* keep the UNSHOWN_TYPES biggest, in order */
+        uint32_t j = ntop < UNSHOWN_TYPES ? ntop++ : UNSHOWN_TYPES;
+        while (j > 0 && top[j - 1]->count < e->count) {
+            if (j < UNSHOWN_TYPES)
+                top[j] = top[j - 1];
+            j--;
+        }
+        if (j < UNSHOWN_TYPES)
+            top[j] = e;
+    }
+    if (!ntypes)
+        return;
+    line_begin(w);
+    putf(w, "  %s ", kind == MV_MEV_ALLOC ? "allocated" : "freed");
+    if (ntypes == 1) {
+        putf(w, "%" PRIu64 " ", count);
+        put_tname(w, top[0]->type);
+        putf(w, " block%s (%" PRIu64 " B) not shown", count == 1 ? "" : "s", bytes);
+    } else {
+        putf(w, "%" PRIu64 " blocks (%" PRIu64 " B) not shown:", count, bytes);
+        line_end(w);
+        line_begin(w);
+        put(w, "      ");
+        for (uint32_t j = 0; j < ntop; j++) {
+            putf(w, "%s%u ", j ? ", " : "", top[j]->count);
+            put_tname(w, top[j]->type);
+        }
+        if (ntypes > ntop)
+            putf(w, " and %u more type%s", ntypes - ntop, ntypes - ntop == 1 ? "" : "s");
+    }
+    line_end(w);
+}
+
 static void
 put_events(tw *w)
 {
@@ -855,12 +909,16 @@ put_events(tw *w)
     line_begin(w);
     put(w, "Events");
     line_end(w);
-    uint32_t shown = 0;
+    uint32_t shown = 0, nshown = 0;
+    for (uint32_t i = 0; i < st->nevents; i++)
+        nshown += st->events[i].kind == MV_MEV_GC || st->events[i].ref;
     for (uint32_t i = 0; i < st->nevents; i++) {
         const mv_mevent *e = &st->events[i];
+        if (e->kind != MV_MEV_GC && !e->ref)
+            continue; /* blocks not shown: summed up below */
         if (shown == EVENT_LINES) {
             line_begin(w);
-            putf(w, "  … and %u more (see -f state)", st->nevents - i);
+            putf(w, "  … and %u more (see -f state)", nshown - shown);
             line_end(w);
             break;
         }
@@ -890,12 +948,6 @@ put_events(tw *w)
             if (e->uncollectable)
                 putf(w, ", uncollectable %llu", (unsigned long long)e->uncollectable);
             put(w, ")");
-        } else if (!e->ref) {
-            put(w, e->kind == MV_MEV_ALLOC ? "allocated " : "freed ");
-            putf(w, "%u ", e->count);
-            put_tname(w, e->type);
-            putf(w, " block%s (%llu B) not shown", e->count == 1 ? "" : "s",
-                 (unsigned long long)e->bytes);
         } else if (e->kind == MV_MEV_ALLOC) {
             put_tref(w, e->type, e->ref);
             putf(w, " created: %llu B", (unsigned long long)e->size);
@@ -926,6 +978,8 @@ put_events(tw *w)
         line_end(w);
         shown++;
     }
+    put_unshown(w, MV_MEV_ALLOC);
+    put_unshown(w, MV_MEV_FREE);
     if (nunreach) {
         line_begin(w);
         putf(w, "  %s%u ", nunreach > 1 ? "cycle of " : "", nunreach);

@@ -499,6 +499,43 @@ test_unreachable(void)
     mv_free(got);
 }
 
+/* A step's events: the shown object's free told alone, the blocks not
+ * shown summed up per kind, biggest counts first, on a line of their own. */
+static void
+test_events(void)
+{
+    new_trace(2, "prog.py", NULL);
+    mv_state st;
+    init_state(&st, 1, "prog.py", 3);
+    mv_frame frames[] = {{S("<module>"), S("prog.py"), 3, 0, NULL}};
+    mv_mevent ev[7];
+    memset(ev, 0, sizeof ev);
+    const char *types[] = {"int", "str", "bytes", "tuple", "dict", "builtin_function_or_method"};
+    const uint32_t counts[] = {5, 12, 2, 1, 1, 8};
+    for (int i = 0; i < 6; i++)
+        ev[i] = (mv_mevent){.kind = MV_MEV_ALLOC, .type = S(types[i]), .count = counts[i],
+                            .bytes = 32u * counts[i], .last = UINT32_MAX};
+    ev[6] = (mv_mevent){.kind = MV_MEV_FREE, .cause = MV_FREE_REFCOUNT, .ref = 4,
+                        .type = S("list"), .count = 1, .bytes = 64, .last = S("tmp")};
+    st.frames = frames;
+    st.nframes = 1;
+    st.events = ev;
+    st.nevents = 7;
+    char *got = render(&st, false, false, 0);
+    CHECK_HAS(got, "Events\n"
+                   "  list #4 freed: its last reference `tmp` went away\n"
+                   "  allocated 29 blocks (928 B) not shown:\n"
+                   "      12 str, 8 builtin_function_or_method, 5 int, 2 bytes and 2 more types\n");
+    CHECK(strstr(got, "freed 1") == NULL); /* no frees of blocks not shown */
+    mv_free(got);
+
+    /* one type: one line */
+    st.nevents = 1;
+    got = render(&st, false, false, 0);
+    CHECK_HAS(got, "Events\n  allocated 5 int blocks (160 B) not shown\n");
+    mv_free(got);
+}
+
 int
 main(void)
 {
@@ -508,6 +545,7 @@ main(void)
     test_hostile();
     test_long();
     test_unreachable();
+    test_events();
     mv_trace_free(tr);
     return harness_done("test_text");
 }
