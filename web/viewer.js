@@ -2121,6 +2121,7 @@
             'its free blocks; empty, blocks never used yet. Dashed: a pool with no block. Outlined dark: a pool holding an object of the picture.')];
         const list = Array.from(arenas.values()).sort((a, b) => (a.addr < b.addr ? -1 : 1));
         const cols = 32, cw = 12, ch = 26;
+        const tip = h('p', 'readout small pool-tip', '');
         for (const a of list.slice(0, MAX_ARENAS)) {
             const base = parseInt(a.addr, 16), first = Math.ceil(base / POOL_SIZE) * POOL_SIZE;
             const total = Math.floor((base + (1 << 20) - first) / POOL_SIZE);
@@ -2129,31 +2130,48 @@
             div.appendChild(h('div', 'arena-cap', 'arena ' + safe(a.index) + ' · ' + safe(a.addr) + ' · ' + inUse + ' of ' + total + ' pools in use'));
             const rows = Math.ceil(total / cols);
             const W = cols * cw + 2, H = rows * (ch + 4) + 2;
-            const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img',
-                                   'aria-label': 'Arena ' + safe(a.index) + ': ' + inUse + ' of ' + total + ' pools in use' });
+            // a few paths per arena, not elements per pool: this panel is redrawn at
+            // every step; a pointer over a bar names its pool in the line below
             const byAddr = new Map(a.pools.map((c) => [String(c[0]), c]));
+            const d = { slot: '', frame: '', used: '', free: '', changed: '', shown: '' };
+            const at = [];
+            let nchanged = 0;
             for (let k = 0; k < total; k++) {
                 const addr = '0x' + (first + k * POOL_SIZE).toString(16);
-                const x = 1 + (k % cols) * cw, y = 1 + Math.floor(k / cols) * (ch + 4);
+                const x = 2 + (k % cols) * cw, y = 1 + Math.floor(k / cols) * (ch + 4), w = cw - 3;
                 const c = byAddr.get(addr);
-                if (!c) { svg.appendChild(s('rect', { x: x + 1, y, width: cw - 3, height: ch, class: 'slot' })); continue; }
-                const sc = Number(c[3]), nu = Number(c[4]), nf = Number(c[5]), nn = Number(c[6]);
+                at.push(c ? [addr, c] : null);
+                const box = 'M' + x + ' ' + y + 'h' + w + 'v' + ch + 'h' + -w + 'z';
+                if (!c) { d.slot += box; continue; }
+                const nu = Number(c[4]), nf = Number(c[5]), nn = Number(c[6]);
                 const n = Math.max(1, nu + nf + nn);
-                const objs = shown.get(addr) || [];
-                const g = s('g', { class: 'pl' + (changed.has(addr) && i > 0 ? ' changed' : '') + (objs.length ? ' shown' : ''),
-                                   'data-pool': addr });
-                g.appendChild(s('rect', { x: x + 1, y, width: cw - 3, height: ch, class: 'frame' }));
-                const hu = ch * nu / n, hf = ch * nf / n;
-                if (hu > 0) g.appendChild(s('rect', { x: x + 1, y: y + ch - hu, width: cw - 3, height: hu, class: 'used' }));
-                if (hf > 0) g.appendChild(s('rect', { x: x + 1, y: y + ch - hu - hf, width: cw - 3, height: hf, class: 'free' }));
-                g.appendChild(s('title', null, 'pool ' + addr + ' · ' + sc + '-byte blocks · ' + nu + ' used, ' + nf + ' free, ' + nn + ' never used' +
-                    (objs.length ? ' · holds ' + objs.slice(0, 4).map((o) => objLabel(o)).join(', ') + (objs.length > 4 ? ' and ' + (objs.length - 4) + ' more' : '') : '')));
-                svg.appendChild(g);
+                const hu = +(ch * nu / n).toFixed(1), hf = +(ch * nf / n).toFixed(1);
+                d.frame += box;
+                if (hu > 0) d.used += 'M' + x + ' ' + (y + ch - hu) + 'h' + w + 'v' + hu + 'h' + -w + 'z';
+                if (hf > 0) d.free += 'M' + x + ' ' + (y + ch - hu - hf) + 'h' + w + 'v' + hf + 'h' + -w + 'z';
+                if (changed.has(addr) && i > 0) { d.changed += box; nchanged++; }
+                if (shown.has(addr)) d.shown += box;
             }
+            const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img',
+                                   'aria-label': 'Arena ' + safe(a.index) + ': ' + inUse + ' of ' + total + ' pools in use',
+                                   'data-pools': inUse, 'data-changed': nchanged });
+            for (const k of ['slot', 'frame', 'used', 'free', 'shown', 'changed'])
+                if (d[k]) svg.appendChild(s('path', { d: d[k], class: k }));
+            svg.addEventListener('mousemove', (ev) => {
+                const r = svg.getBoundingClientRect();
+                const k = Math.floor((ev.clientX - r.left - 2) / cw) + cols * Math.floor((ev.clientY - r.top - 1) / (ch + 4));
+                const e = at[k];
+                if (!e) { tip.textContent = k >= 0 && k < total ? 'a pool with no block' : ''; return; }
+                const [addr, c] = e, objs = shown.get(addr) || [];
+                tip.textContent = 'pool ' + addr + ' · ' + c[3] + '-byte blocks · ' + c[4] + ' used, ' + c[5] + ' free, ' + c[6] + ' never used' +
+                    (objs.length ? ' · holds ' + objs.slice(0, 4).map((o) => objLabel(o)).join(', ') + (objs.length > 4 ? ' and ' + (objs.length - 4) + ' more' : '') : '');
+            });
+            svg.addEventListener('mouseleave', () => { tip.textContent = ''; });
             div.appendChild(svg);
             nodes.push(div);
         }
         if (list.length > MAX_ARENAS) nodes.push(h('p', 'muted small', '… and ' + (list.length - MAX_ARENAS) + ' more arenas.'));
+        nodes.push(tip);
         box.replaceChildren(...nodes);
     }
 

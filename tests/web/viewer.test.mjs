@@ -295,7 +295,8 @@ describe('memory_pools.py', () => {
             const m = t.match(/(\d+) pools in use, ([\d,]+) blocks used/);
             assert.ok(m, t);
             // one bar per pool in use
-            assert.equal(await page.locator('#allpools g.pl').count(), Number(m[1]));
+            const drawn = await page.locator('#allpools svg').evaluateAll((ss) => ss.reduce((t, e) => t + Number(e.dataset.pools), 0));
+            assert.equal(drawn, Number(m[1]));
             return Number(m[2].replace(/,/g, ''));
         };
         await runUntil(page, 12);            // small = [[i] for i in range(2000)]
@@ -307,7 +308,11 @@ describe('memory_pools.py', () => {
         // 2000 lists, their one-item arrays and 2000 ints (1744 of them not cached)
         assert.ok(built - before > 5000, `${before} -> ${built}`);
         assert.ok(built - dropped > 5000, `${built} -> ${dropped}`);
-        assert.ok(await page.locator('#allpools g.pl.changed').count() > 0);
+        const changedPools = await page.locator('#allpools svg').evaluateAll((ss) => ss.reduce((t, e) => t + Number(e.dataset.changed), 0));
+        assert.ok(changedPools > 0);
+        // a pointer over a bar names its pool
+        await page.locator('#allpools svg').first().hover({ position: { x: 6, y: 10 } });
+        assert.match(await page.locator('#allpools .pool-tip').innerText(), /pool 0x[0-9a-f]+ · \d+-byte blocks · \d+ used, \d+ free, \d+ never used|a pool with no block/);
         await screenshot(page, 'memory-pools-all');
         assert.deepEqual(seen.errors, []);
         await page.close();
