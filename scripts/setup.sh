@@ -61,4 +61,6 @@ echo "memview: installed $(command -v memview)"
 # the install also put the Python module into $py's site-packages
 "$py" -c 'import memview; print("memview: import memview works for", memview.python_version)'
 
-memview run examples/aliasing.py
+# the viewer of an example, written into the build folder (not into the sources)
+(cd build && memview run ../examples/aliasing.py)
+echo "memview: open build/aliasing.html in a browser to step through it"
