@@ -32,25 +32,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/vis.h"
 #include "render.h"
+#include "svgkit.h"
 
 #define CHART_TOP 8           /* types with a series of their own */
 #define CHART_MAX_TYPES 4096  /* distinct types tracked; later ones count as "other" */
 #define TYPE_COLS 18          /* a type name in the legend is cut past this */
 #define GC_LABEL_GAP 24       /* pixels between two "gc" labels */
 
-#define C_TEXT "#111827"
-#define C_MUTED "#4b5563"
-#define C_GRID "#e5e7eb"
-#define C_AXIS "#6b7280"
-#define C_MARK "#b45309"
 #define C_GC "#374151"
 
-/* Okabe-Ito colours and a pattern each (docs/charts.md); the last is "other" */
-static const char *const colours[CHART_TOP + 1] = {"#0072b2", "#e69f00", "#009e73", "#cc79a7",
-                                                   "#56b4e9", "#d55e00", "#f0e442", "#8c6bb1",
-                                                   "#9a9a9a"};
+/* a pattern for each colour of mv_svg_palette (docs/charts.md); the last is "other" */
 static const char *const patterns[CHART_TOP + 1] = {
     "", "M0 8L8 0", "dots", "M0 4H8", "M0 8L8 0M0 0L8 8", "M4 0V8", "M0 0L8 8", "M0 4H8M4 0V8", "dots"};
 
@@ -536,19 +528,10 @@ out:
 
 typedef struct cw {
     mv_buf *out;
-    mv_buf tmp, vis;
+    mv_svg_scratch sc;
     const chart *c;
     int width, left, plot_w;
 } cw;
-
-/* Program text (a type name), cut to maxcols visible columns, escaped. */
-static void
-prog_text(cw *w, const char *s, size_t n, size_t maxcols)
-{
-    mv_buf_reset(&w->vis);
-    mv_vis_text(&w->vis, s, n, MV_VIS_PLAIN, 0, maxcols, NULL);
-    mv_vis_xml(w->out, &w->tmp, w->vis.data ? w->vis.data : "", w->vis.len);
-}
 
 static void
 type_name(cw *w, uint32_t q, size_t maxcols)
@@ -559,50 +542,7 @@ type_name(cw *w, uint32_t q, size_t maxcols)
     }
     size_t n;
     const char *s = mv_trace_str(w->c->tr, w->c->type_str[w->c->top[q]], &n);
-    prog_text(w, s ? s : "?", s ? n : 1, maxcols);
-}
-
-/* 1234567 -> "1,234,567" */
-static void
-put_num(mv_buf *b, double v)
-{
-    char digits[32];
-    int n = snprintf(digits, sizeof digits, "%.0f", v < 0 ? 0 : v);
-    for (int i = 0; i < n; i++) {
-        if (i && (n - i) % 3 == 0)
-            mv_buf_putc(b, ',');
-        mv_buf_putc(b, digits[i]);
-    }
-}
-
-static void
-put_bytes(mv_buf *b, double v)
-{
-    if (v < 10240) {
-        put_num(b, v);
-        mv_buf_puts(b, " B");
-    } else if (v < 10.0 * 1048576) {
-        mv_buf_printf(b, "%.1f KiB", v / 1024);
-    } else {
-        mv_buf_printf(b, "%.1f MiB", v / 1048576);
-    }
-}
-
-/* Round tick step for about n ticks up to max (integers only). */
-static double
-tick_step(double max, int n)
-{
-    if (max <= 0)
-        return 1;
-    double raw = max / n, p = pow(10, floor(log10(raw)));
-    double s = p;
-    if (s < raw)
-        s = 2 * p;
-    if (s < raw)
-        s = 5 * p;
-    if (s < raw)
-        s = 10 * p;
-    return s < 1 ? 1 : round(s);
+    mv_svg_text(w->out, &w->sc, s ? s : "?", s ? n : 1, maxcols);
 }
 
 static double
@@ -623,32 +563,6 @@ col_x(const cw *w, uint32_t k)
 #define PANEL_GAP 46
 #define CAPTION_H 56
 
-/* A path coordinate to 0.1, short: "12", "-.5", "3.2". */
-static void
-put_coord(mv_buf *o, double v)
-{
-    char t[32];
-    int n = snprintf(t, sizeof t, "%.1f", v);
-    if (n >= 2 && t[n - 2] == '.' && t[n - 1] == '0')
-        t[n -= 2] = '\0';
-    if (strcmp(t, "-0") == 0)
-        t[0] = '0', t[1] = '\0';
-    const char *p = t;
-    if (p[0] == '0' && p[1] == '.')
-        p++;
-    else if (p[0] == '-' && p[1] == '0' && p[2] == '.') {
-        mv_buf_putc(o, '-');
-        p += 2;
-    }
-    mv_buf_puts(o, p);
-}
-
-static double
-tenth(double v)
-{
-    return round(v * 10) / 10;
-}
-
 /* One stacked series as a closed path: its top edge left to right, then its
  * base right to left, as horizontal runs joined by vertical steps in
  * relative moves (a column costs bytes only where its value changes). */
@@ -658,37 +572,38 @@ band(cw *w, const double *top, const double *base, int y0, double ymax)
     const chart *c = w->c;
     mv_buf *o = w->out;
     uint32_t n = c->nsamples;
-    double cx = tenth(col_x(w, 0)), cy = tenth(y0 + PANEL_H - top[0] * PANEL_H / ymax);
+    double cx = mv_svg_tenth(col_x(w, 0));
+    double cy = mv_svg_tenth(y0 + PANEL_H - top[0] * PANEL_H / ymax);
     mv_buf_printf(o, "M%.1f %.1f", cx, cy);
     for (uint32_t k = 1; k < n; k++) {
-        double y = tenth(y0 + PANEL_H - top[k] * PANEL_H / ymax);
+        double y = mv_svg_tenth(y0 + PANEL_H - top[k] * PANEL_H / ymax);
         if (y == cy)
             continue;
-        double x = tenth(col_x(w, k));
+        double x = mv_svg_tenth(col_x(w, k));
         mv_buf_putc(o, 'h');
-        put_coord(o, x - cx);
+        mv_svg_coord(o, x - cx);
         mv_buf_putc(o, 'v');
-        put_coord(o, y - cy);
+        mv_svg_coord(o, y - cy);
         cx = x;
         cy = y;
     }
-    cx = tenth(col_x(w, n));
+    cx = mv_svg_tenth(col_x(w, n));
     mv_buf_printf(o, "H%.1f", cx);
     for (uint32_t k = n; k-- > 0;) {
-        double y = tenth(y0 + PANEL_H - base[k] * PANEL_H / ymax);
+        double y = mv_svg_tenth(y0 + PANEL_H - base[k] * PANEL_H / ymax);
         if (y == cy)
             continue;
-        double x = tenth(col_x(w, k + 1));
+        double x = mv_svg_tenth(col_x(w, k + 1));
         if (x != cx) {
             mv_buf_putc(o, 'h');
-            put_coord(o, x - cx);
+            mv_svg_coord(o, x - cx);
         }
         mv_buf_putc(o, 'v');
-        put_coord(o, y - cy);
+        mv_svg_coord(o, y - cy);
         cx = x;
         cy = y;
     }
-    mv_buf_printf(o, "H%.1fZ", tenth(col_x(w, 0)));
+    mv_buf_printf(o, "H%.1fZ", mv_svg_tenth(col_x(w, 0)));
 }
 
 /* The least total of each column, where a column holds several steps: a
@@ -699,23 +614,24 @@ low_line(cw *w, const uint64_t *lo, int y0, double ymax)
 {
     const chart *c = w->c;
     mv_buf *o = w->out;
-    double cx = tenth(col_x(w, 0)), cy = tenth(y0 + PANEL_H - (double)lo[0] * PANEL_H / ymax);
-    mv_buf_printf(o, "<path fill=\"none\" stroke=\"" C_TEXT "\" stroke-width=\"1.2\" "
+    double cx = mv_svg_tenth(col_x(w, 0));
+    double cy = mv_svg_tenth(y0 + PANEL_H - (double)lo[0] * PANEL_H / ymax);
+    mv_buf_printf(o, "<path fill=\"none\" stroke=\"" MV_SVG_TEXT "\" stroke-width=\"1.2\" "
                      "stroke-opacity=\"0.8\" d=\"M%.1f %.1f", cx, cy);
     for (uint32_t k = 1; k < c->nsamples; k++) {
-        double y = tenth(y0 + PANEL_H - (double)lo[k] * PANEL_H / ymax);
+        double y = mv_svg_tenth(y0 + PANEL_H - (double)lo[k] * PANEL_H / ymax);
         if (y == cy)
             continue;
-        double x = tenth(col_x(w, k));
+        double x = mv_svg_tenth(col_x(w, k));
         mv_buf_putc(o, 'h');
-        put_coord(o, x - cx);
+        mv_svg_coord(o, x - cx);
         mv_buf_putc(o, 'v');
-        put_coord(o, y - cy);
+        mv_svg_coord(o, y - cy);
         cx = x;
         cy = y;
     }
     mv_buf_printf(o, "H%.1f\"><title>the least in each column</title></path>\n",
-                  tenth(col_x(w, c->nsamples)));
+                  mv_svg_tenth(col_x(w, c->nsamples)));
 }
 
 static void
@@ -726,29 +642,14 @@ panel(cw *w, const double *data, double max, int y0, const char *id, const char 
     mv_buf *o = w->out;
     /* byte ticks are round in the unit they are written in */
     double unit = bytes && max >= 10.0 * 1048576 ? 1048576 : bytes && max >= 10240 ? 1024 : 1;
-    double stp = tick_step(max / unit, 4) * unit;
+    double stp = mv_svg_tick_step(max / unit, 4) * unit;
     double ymax = stp * ceil(max / stp);
     if (ymax <= 0)
         ymax = stp;
     mv_buf_printf(o, "<g id=\"mv-%s\">\n", id);
     mv_buf_printf(o, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>\n", w->left, y0 - 8,
                   title);
-    for (double v = 0; v <= ymax + 1e-9; v += stp) {
-        double y = y0 + PANEL_H - v * PANEL_H / ymax;
-        mv_buf_printf(o, "<path d=\"M%d %.1fh%d\" stroke=\"%s\"/>\n", w->left, y, w->plot_w,
-                      v > 0 ? C_GRID : C_AXIS);
-        mv_buf_printf(o, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\" fill=\"" C_MUTED "\">",
-                      w->left - 6, y + 4);
-        if (v <= 0)
-            mv_buf_putc(o, '0');
-        else if (bytes && unit > 1)
-            mv_buf_printf(o, "%.0f %s", v / unit, unit > 1024 ? "MiB" : "KiB");
-        else if (bytes)
-            put_bytes(o, v);
-        else
-            put_num(o, v);
-        mv_buf_puts(o, "</text>\n");
-    }
+    mv_svg_grid(o, w->left, w->plot_w, y0, PANEL_H, ymax, stp, unit, bytes);
     double *base = mv_calloc(c->nsamples ? 2 * (size_t)c->nsamples : 1, sizeof *base);
     if (!base) {
         o->failed = true;
@@ -769,25 +670,6 @@ panel(cw *w, const double *data, double max, int y0, const char *id, const char 
     mv_free(base);
     if (c->has_lo)
         low_line(w, lo, y0, ymax);
-    mv_buf_puts(o, "</g>\n");
-}
-
-static void
-x_axis(cw *w, int y)
-{
-    mv_buf *o = w->out;
-    uint32_t n = w->c->nsteps;
-    mv_buf_printf(o, "<g id=\"mv-steps\" font-size=\"11\" fill=\"" C_MUTED "\">\n");
-    double stp = tick_step(n > 1 ? n - 1 : 1, w->plot_w / 90 > 2 ? w->plot_w / 90 : 2);
-    for (double v = 0; v <= (double)(n ? n - 1 : 0) + 1e-9; v += stp) {
-        double x = x_of(w, v + 0.5);
-        mv_buf_printf(o, "<path d=\"M%.1f %dv4\" stroke=\"" C_AXIS "\"/>", x, y);
-        mv_buf_printf(o, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", x, y + 16);
-        put_num(o, v);
-        mv_buf_puts(o, "</text>\n");
-    }
-    mv_buf_printf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">step</text>\n", w->left + w->plot_w,
-                  y + 32);
     mv_buf_puts(o, "</g>\n");
 }
 
@@ -841,9 +723,9 @@ columns(cw *w, int y_top, int y_bottom)
             mv_buf_printf(o, " data-least-%s=\"%" PRIu64 "\" data-least-bytes=\"%" PRIu64 "\"", what,
                           s->lo_count[k], s->lo_bytes[k]);
         mv_buf_printf(o, "><title>step %" PRIu32 ": ", s->step[k]);
-        put_num(o, (double)s->count[k]);
+        mv_svg_num(o, (double)s->count[k]);
         mv_buf_printf(o, " %s, ", what);
-        put_bytes(o, (double)s->bytes[k]);
+        mv_svg_bytes(o, (double)s->bytes[k]);
         mv_buf_puts(o, "</title></rect>\n");
     }
     mv_buf_puts(o, "</g>\n");
@@ -866,7 +748,7 @@ legend(cw *w, int y)
         int yy = y + row * 22;
         if (q == c->nseries) {
             mv_buf_printf(o,
-                          "<path d=\"M%d %d.5h18\" stroke=\"" C_TEXT "\" stroke-width=\"1.2\"/>"
+                          "<path d=\"M%d %d.5h18\" stroke=\"" MV_SVG_TEXT "\" stroke-width=\"1.2\"/>"
                           "<text x=\"%d\" y=\"%d\">least in a column</text>\n",
                           x, yy + 6, x + 24, yy + 11);
             x += item_w;
@@ -882,7 +764,7 @@ legend(cw *w, int y)
         }
         uint32_t pat = q < c->ntop ? q : CHART_TOP;
         mv_buf_printf(o, "<rect x=\"%d.5\" y=\"%d.5\" width=\"18\" height=\"13\" fill=\"url(#mvc-%" PRIu32
-                         ")\" stroke=\"" C_AXIS "\"/>",
+                         ")\" stroke=\"" MV_SVG_AXIS "\"/>",
                       x, yy, pat);
         mv_buf_printf(o, "<text x=\"%d\" y=\"%d\">", x + 24, yy + 11);
         type_name(w, q, TYPE_COLS);
@@ -902,7 +784,7 @@ defs(cw *w)
         mv_buf_printf(o,
                       "<pattern id=\"mvc-%d\" patternUnits=\"userSpaceOnUse\" width=\"8\" "
                       "height=\"8\"><rect width=\"8\" height=\"8\" fill=\"%s\"/>",
-                      k, colours[k]);
+                      k, mv_svg_palette[k]);
         if (strcmp(patterns[k], "dots") == 0)
             mv_buf_puts(o, "<circle cx=\"4\" cy=\"4\" r=\"1.4\" fill=\"#000000\" fill-opacity=\"0.45\"/>");
         else if (patterns[k][0])
@@ -914,34 +796,21 @@ defs(cw *w)
 }
 
 static void
-program_name(cw *w)
-{
-    const char *p = mv_trace_program(w->c->tr);
-    if (!p || !*p) {
-        mv_buf_puts(w->out, "program");
-        return;
-    }
-    const char *base = strrchr(p, '/');
-    base = base ? base + 1 : p;
-    prog_text(w, base, strlen(base), 60);
-}
-
-static void
 description(cw *w)
 {
     const chart *c = w->c;
     mv_buf *o = w->out;
-    put_num(o, c->nsteps);
+    mv_svg_num(o, c->nsteps);
     if (c->alloc)
         mv_buf_puts(o, " steps. Live blocks of the program by type, as the allocator counts "
                        "them (named or not). Peak: ");
     else
         mv_buf_puts(o, " steps. Objects in the picture (reachable from the program's names), "
                        "by type; the trace has no allocator totals. Peak: ");
-    put_num(o, c->peak_cnt);
+    mv_svg_num(o, c->peak_cnt);
     mv_buf_printf(o, " %s at step %" PRIu32 "; ", c->alloc ? "blocks" : "objects",
                   c->peak_cnt_step);
-    put_bytes(o, c->peak_byt);
+    mv_svg_bytes(o, c->peak_byt);
     mv_buf_printf(o, " at step %" PRIu32 ". Types: ", c->peak_byt_step);
     for (uint32_t q = 0; q < c->nseries; q++) {
         if (q)
@@ -962,27 +831,26 @@ caption(cw *w)
 {
     mv_buf *o = w->out;
     const chart *c = w->c;
-    mv_buf_printf(o, "<text x=\"%d\" y=\"20\" font-size=\"14\"><tspan font-weight=\"bold\">", w->left);
-    program_name(w);
-    mv_buf_puts(o, "</tspan> · memory over ");
-    put_num(o, c->nsteps);
+    mv_svg_caption_head(o, &w->sc, c->tr, w->left);
+    mv_buf_puts(o, " · memory over ");
+    mv_svg_num(o, c->nsteps);
     mv_buf_printf(o, " step%s · %s</text>\n", c->nsteps == 1 ? "" : "s",
                   c->alloc ? "allocator totals" : "objects in the picture");
-    mv_buf_printf(o, "<text id=\"mv-source\" x=\"%d\" y=\"36\" fill=\"" C_MUTED "\">", w->left);
+    mv_buf_printf(o, "<text id=\"mv-source\" x=\"%d\" y=\"36\" fill=\"" MV_SVG_MUTED "\">", w->left);
     if (c->alloc) {
         const char *a = mv_trace_allocator(c->tr);
         mv_buf_puts(o, "every live block the program allocated, named or not, as the allocator "
                        "counts it (");
-        prog_text(w, a && *a ? a : "unknown allocator", a && *a ? strlen(a) : 17, 20);
+        mv_svg_text(o, &w->sc, a && *a ? a : "unknown allocator", a && *a ? strlen(a) : 17, 20);
         mv_buf_puts(o, "), stacked by type</text>\n");
-        mv_buf_printf(o, "<text x=\"%d\" y=\"52\" fill=\"" C_MUTED "\">blocks and block bytes "
+        mv_buf_printf(o, "<text x=\"%d\" y=\"52\" fill=\"" MV_SVG_MUTED "\">blocks and block bytes "
                          "since the first step; each column shows its step with the most bytes%s"
                          "</text>\n",
                       w->left, c->has_lo ? ", the line the least" : "");
     } else {
         mv_buf_puts(o, "objects in the picture (reachable from the program's names), stacked by "
                        "type</text>\n");
-        mv_buf_printf(o, "<text x=\"%d\" y=\"52\" fill=\"" C_MUTED "\">no allocator totals in "
+        mv_buf_printf(o, "<text x=\"%d\" y=\"52\" fill=\"" MV_SVG_MUTED "\">no allocator totals in "
                          "this trace (recorded without memory events, MEMVIEW_EVENTS=0)</text>\n",
                       w->left);
     }
@@ -1020,18 +888,15 @@ mv_render_chart_svg(const mv_trace *tr, const mv_chart_opts *opts, mv_buf *out)
     int height = y_leg + (rows ? rows : 1) * 22 + 10;
     const char *source = c.alloc ? "allocator totals" : "objects in the picture";
 
-    mv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    mv_buf_printf(out,
-                  "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
-                  "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" data-source=\"%s\" "
-                  "aria-label=\"Memory over time (%s): ",
-                  w.width, height, w.width, height, c.alloc ? "allocator" : "picture", source);
-    program_name(&w);
-    mv_buf_printf(out, "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\" "
-                       "fill=\"" C_TEXT "\">\n<title>Memory over time (%s): ",
-                  source);
-    program_name(&w);
-    mv_buf_puts(out, "</title>\n<desc>");
+    mv_buf label = {0};
+    mv_buf_printf(&label, "Memory over time (%s): ", source);
+    mv_svg_program(&label, &w.sc, tr);
+    mv_svg_head(out, w.width, height,
+                c.alloc ? " data-source=\"allocator\"" : " data-source=\"picture\"",
+                label.data ? label.data : "", label.len);
+    if (label.failed)
+        out->failed = true;
+    mv_buf_release(&label);
     description(&w);
     mv_buf_puts(out, "</desc>\n");
     defs(&w);
@@ -1042,29 +907,23 @@ mv_render_chart_svg(const mv_trace *tr, const mv_chart_opts *opts, mv_buf *out)
         panel(&w, c.scnt, c.peak_cnt, y_obj, c.alloc ? "blocks" : "objects",
               c.alloc ? "live blocks" : "live objects", false, sm->lo_count);
         panel(&w, c.sbyt, c.peak_byt, y_byt, "bytes", "live bytes", true, sm->lo_bytes);
-        x_axis(&w, y_axis);
+        mv_svg_step_axis(out, w.left, w.plot_w, y_axis, 0, c.nsteps);
         bool mark = op->marker && op->marker_step < c.nsteps;
         double x = mark ? x_of(&w, op->marker_step + 0.5) : -1;
         gc_marks(&w, y_obj, y_axis, x);
         if (mark) {
             bool right = x > w.left + 0.75 * w.plot_w;
-            mv_buf_printf(out,
-                          "<g id=\"mv-marker\"><path d=\"M%.1f %dV%d\" stroke=\"" C_MARK
-                          "\" stroke-width=\"2\"/><text x=\"%.1f\" y=\"%d\" fill=\"" C_MARK
-                          "\" font-weight=\"bold\"%s>step %" PRIu32 "</text></g>\n",
-                          x, y_obj, y_axis, x + (right ? -4 : 4), y_obj - 8,
-                          right ? " text-anchor=\"end\"" : "", op->marker_step);
+            mv_svg_marker(out, x, y_obj, y_axis, right, op->marker_step);
         }
         columns(&w, y_obj, y_axis);
         legend(&w, y_leg);
     } else {
-        mv_buf_printf(out, "<text x=\"%d\" y=\"%d\" fill=\"" C_MUTED "\">no step was recorded</text>\n",
+        mv_buf_printf(out, "<text x=\"%d\" y=\"%d\" fill=\"" MV_SVG_MUTED "\">no step was recorded</text>\n",
                       w.left, y_obj + 20);
     }
     mv_buf_puts(out, "</svg>\n");
 out:
-    mv_buf_release(&w.tmp);
-    mv_buf_release(&w.vis);
+    mv_svg_scratch_release(&w.sc);
     chart_release(&c);
     if (st == MV_OK && out->failed)
         st = MV_ENOMEM;
