@@ -135,6 +135,64 @@ typedef struct mv_chart_opts {
  * result. */
 mv_status mv_render_chart_svg(const mv_trace *tr, const mv_chart_opts *opts, mv_buf *out);
 
+/* ---- objcharts.c: one object's refcount, and where the objects sit ---- */
+
+#define MV_ADDR_MAX_LIVES 120 /* bars of the address chart, at most */
+
+typedef struct mv_objchart_opts {
+    int width;            /* pixels; 0 (or too small) = 800 (refcount), 960 (addresses) */
+    bool marker;          /* draw a vertical line at marker_step */
+    uint32_t marker_step;
+    uint32_t ref;         /* refcount: the object charted (its memview id, "#3") */
+    uint32_t max_lives;   /* addresses: bars drawn; 0 (or more) = MV_ADDR_MAX_LIVES */
+} mv_objchart_opts;
+
+/* The reference count of object opts->ref (mv_object.refcount: references
+ * held by the program) at every step it is in the picture, as a standalone
+ * SVG 1.1 document appended to out: a step line over the steps from its
+ * first appearance (or the marker, if earlier) to its last, its free, or
+ * the marker; a gap where it is out of the picture; its steps spent
+ * unreachable dashed over a hatched band; a "✕" with the reason at the
+ * step of its free event. At most one column per pixel: a longer life is
+ * drawn one column per 2, 4, 8... steps, each from its least to its most
+ * count. The group mv-points holds one transparent <rect> per segment (a
+ * run of steps with one count) or column, with data-first, data-last and
+ * data-refcount, or data-min and data-max, and data-unreachable (steps)
+ * where it applies; mv-freed carries data-freed (refcount, gc, reused) and
+ * data-freed-step. An immortal object has no count: the picture says so
+ * in words (root data-immortal="true") and draws no line. One pass over
+ * the trace, memory bounded by the width. Returns MV_EINVAL for NULL
+ * tr/out/opts, ref 0, or an object no step shows (out untouched then);
+ * MV_ENOMEM (out stays valid, the caller releases it); or the trace
+ * iterator's failure. PNG: mv_render_png on the result. */
+mv_status mv_render_refcount_svg(const mv_trace *tr, const mv_objchart_opts *opts, mv_buf *out);
+
+/* Where the objects sit in memory, as a standalone SVG 1.1 document
+ * appended to out: one row per object life (from the step it entered the
+ * picture to the step before it left, or the last step), rows in address
+ * order (id(), lowest at the top; not to scale), a dashed line between two
+ * rows more than 1 MiB apart; each row labelled with its address, type,
+ * #ref and up to 3 frame names that referred to it while it lived; the
+ * unreachable end of a life hatched; a "✕" after a life whose object was
+ * freed. At most opts->max_lives rows (the longest lives; the caption says
+ * how many were left out). The group mv-lives holds a <g> per row with
+ * data-ref, data-id (the address, decimal), data-from, data-to, data-type,
+ * and data-freed (cause) / data-freed-step, data-unreachable-from,
+ * data-immortal where they apply. One pass over the trace; memory bounded
+ * by the lives open at one step and max_lives. opts may be NULL. Returns
+ * MV_EINVAL for NULL tr/out, MV_ENOMEM (out stays valid; the caller
+ * releases it), or the trace iterator's failure. */
+mv_status mv_render_addresses_svg(const mv_trace *tr, const mv_objchart_opts *opts,
+                                  mv_buf *out);
+
+/* The object that `name` (a NUL-terminated name, compared byte for byte)
+ * refers to: in the innermost frame at `step`, or, when step is UINT32_MAX,
+ * in any frame (innermost first) at the first step where it is bound.
+ * Sets *ref, and *at (may be NULL) to the step it was found at. MV_EINVAL
+ * when no such name (or step out of range), MV_ENOMEM. */
+mv_status mv_objchart_find_name(const mv_trace *tr, const char *name, uint32_t step,
+                                uint32_t *ref, uint32_t *at);
+
 /* ---- pools_svg.c: pymalloc's arenas, pools and blocks at one step ---- */
 
 typedef struct mv_pool_label {
