@@ -25,13 +25,18 @@ enum {
     EXIT_INTERRUPT = 130
 };
 
-typedef enum { FMT_DEFAULT, FMT_TEXT, FMT_STATE, FMT_TRACE, FMT_HTML, FMT_SVG, FMT_PNG, FMT_DOT, FMT_CHART, FMT_POOLS } fmt;
+typedef enum {
+    FMT_DEFAULT, FMT_TEXT, FMT_STATE, FMT_TRACE, FMT_HTML, FMT_SVG, FMT_PNG, FMT_DOT, FMT_CHART,
+    FMT_POOLS, FMT_REFCOUNT, FMT_ADDRESSES
+} fmt;
 
 typedef struct opts {
     fmt format;
     const char *output;
     long long step;   /* -1 = last */
     long long at;     /* 0 = not given */
+    long long ref;    /* --ref: the object of -f refcount; 0 = not given */
+    const char *name; /* --name: the same, by the name that refers to it */
     int color;        /* -1 auto, 0 never, 1 always */
     bool address;
     bool inline_values;
@@ -56,10 +61,17 @@ usage(FILE *fp)
             "                       PROGRAM.html here) | text | state | trace |\n"
             "                       chart (memory over time; .svg, or .png with -o) |\n"
             "                       pools (pymalloc at one step: JSON, or a picture\n"
-            "                       with -o FILE.svg or FILE.png)\n"
+            "                       with -o FILE.svg or FILE.png) |\n"
+            "                       refcount (one object's refcount over the steps;\n"
+            "                       .svg, or .png with -o; needs --ref or --name) |\n"
+            "                       addresses (where the objects sit in memory, one\n"
+            "                       bar per object life; .svg, or .png with -o)\n"
             "  -o, --output FILE    write the output there ('-' = stdout)\n"
             "  --step N|last        step shown by text/state (0-based; default last)\n"
             "  --at LINE            first step where LINE of the program is about to run\n"
+            "  --ref N              refcount: the object #N (its id in text and viewer)\n"
+            "  --name NAME          refcount: the object NAME refers to in the innermost\n"
+            "                       frame at --step/--at, else where NAME is first bound\n"
             "  --max-steps N        stop after N steps (default %u)\n"
             "  --max-items N        container elements recorded (default %u)\n"
             "  --max-value N        characters of a value recorded (default %u)\n"
@@ -124,6 +136,29 @@ opt_is(const char *arg, const char *name)
     return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+/* The over-time pictures named by their file: x.chart.svg, x.pools.png,
+ * x.refcount.svg, x.addresses.png...; FMT_DEFAULT for any other name. */
+static fmt
+named_picture(const char *path)
+{
+    static const struct {
+        const char *infix;
+        fmt f;
+    } names[] = {{".chart", FMT_CHART},
+                 {".pools", FMT_POOLS},
+                 {".refcount", FMT_REFCOUNT},
+                 {".addresses", FMT_ADDRESSES}};
+    const char *ext = strrchr(path, '.');
+    if (!ext || (strcmp(ext, ".svg") != 0 && strcmp(ext, ".png") != 0))
+        return FMT_DEFAULT;
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        size_t n = strlen(names[k].infix);
+        if ((size_t)(ext - path) > n && strncmp(ext - n, names[k].infix, n) == 0)
+            return names[k].f;
+    }
+    return FMT_DEFAULT;
+}
+
 static int
 parse(int argc, char **argv, opts *o)
 {
@@ -163,9 +198,14 @@ parse(int argc, char **argv, opts *o)
                 o->format = FMT_CHART;
             else if (strcmp(v, "pools") == 0)
                 o->format = FMT_POOLS;
+            else if (strcmp(v, "refcount") == 0)
+                o->format = FMT_REFCOUNT;
+            else if (strcmp(v, "addresses") == 0)
+                o->format = FMT_ADDRESSES;
             else
                 return die_usage2("unknown format '", v,
-                                  "' (html, text, state, trace, svg, png, dot, chart, pools)");
+                                  "' (html, text, state, trace, svg, png, dot, chart, pools, "
+                                  "refcount, addresses)");
         } else if (strcmp(a, "-o") == 0 || opt_is(a, "--output")) {
             if (!(v = opt_value(argc, argv, &i, a)) || !*v)
                 return die_usage2("", a, " needs a file name");
@@ -183,6 +223,15 @@ parse(int argc, char **argv, opts *o)
             if (!(v = opt_value(argc, argv, &i, a)) || !parse_num(v, 1, UINT32_MAX - 1, &n))
                 return die_usage2("--at takes a line number, not '", v ? v : "", "'");
             o->at = n;
+        } else if (opt_is(a, "--ref")) {
+            if (!(v = opt_value(argc, argv, &i, a)) || !parse_num(v, 1, UINT32_MAX - 1, &n))
+                return die_usage2("--ref takes an object's number (#N: N), not '", v ? v : "",
+                                  "'");
+            o->ref = n;
+        } else if (opt_is(a, "--name")) {
+            if (!(v = opt_value(argc, argv, &i, a)) || !*v)
+                return die_usage2("", a, " needs a name");
+            o->name = v;
         } else if (opt_is(a, "--max-steps") || opt_is(a, "--max-items") ||
                    opt_is(a, "--max-value") || opt_is(a, "--max-objects") ||
                    opt_is(a, "--max-frames")) {
@@ -227,13 +276,9 @@ parse(int argc, char **argv, opts *o)
     o->prog_index = i;
     if (o->format == FMT_DEFAULT && o->output) {
         const char *dot = strrchr(o->output, '.');
-        size_t olen = strlen(o->output);
-        if (olen > 10 && (strcmp(o->output + olen - 10, ".chart.svg") == 0 ||
-                          strcmp(o->output + olen - 10, ".chart.png") == 0))
-            o->format = FMT_CHART;
-        else if (olen > 10 && (strcmp(o->output + olen - 10, ".pools.svg") == 0 ||
-                               strcmp(o->output + olen - 10, ".pools.png") == 0))
-            o->format = FMT_POOLS;
+        fmt named = named_picture(o->output);
+        if (named != FMT_DEFAULT)
+            o->format = named;
         else if (dot && strcmp(dot, ".json") == 0)
             o->format = FMT_TRACE;
         else if (dot && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0))
@@ -252,6 +297,14 @@ parse(int argc, char **argv, opts *o)
             return die_usage2("cannot tell the format of '", o->output,
                               "': use -f html|text|state|trace|svg|png|dot");
     }
+    /* --ref and --name choose the object of -f refcount, and only that */
+    if (o->format == FMT_REFCOUNT && !o->ref && !o->name)
+        return die_usage("", "-f refcount needs the object to chart: --ref N or --name NAME");
+    if (o->format == FMT_REFCOUNT && o->ref && o->name)
+        return die_usage("", "give --ref or --name, not both");
+    if (o->format != FMT_REFCOUNT && (o->ref || o->name))
+        return die_usage2("", o->ref ? "--ref" : "--name",
+                          " chooses the object of -f refcount; use it with -f refcount");
     return 0;
 }
 
@@ -461,6 +514,59 @@ render_pools(const mv_trace *tr, uint32_t step, fmt pic, mv_buf *out)
     return rc;
 }
 
+/* The pictures over the steps (chart, refcount, addresses) as SVG, or as
+ * PNG for a .png file (pic FMT_PNG). MV_EINVAL for PNG without librsvg
+ * (the caller says so), else as the renderer. */
+static mv_status
+render_over_time(fmt f, fmt pic, const mv_trace *tr, const mv_objchart_opts *oo, mv_buf *out)
+{
+    if (pic == FMT_PNG && !mv_render_png_available())
+        return MV_EINVAL;
+    mv_buf svg = {0};
+    mv_buf *dst = pic == FMT_PNG ? &svg : out;
+    mv_chart_opts co = {oo->width, oo->marker, oo->marker_step};
+    mv_status st = f == FMT_CHART      ? mv_render_chart_svg(tr, &co, dst)
+                   : f == FMT_REFCOUNT ? mv_render_refcount_svg(tr, oo, dst)
+                                       : mv_render_addresses_svg(tr, oo, dst);
+    if (st == MV_OK && pic == FMT_PNG)
+        st = mv_render_png_scaled(svg.data, svg.len, 2.0, out);
+    mv_buf_release(&svg);
+    return st;
+}
+
+/* The object of -f refcount: --ref as given, or the object --name refers
+ * to (in the innermost frame at the step asked for, else where the name is
+ * first bound). 0 with a message (and *rc, the exit code) if none. */
+static uint32_t
+choose_object(const opts *o, const mv_trace *tr, uint32_t step, int *rc)
+{
+    if (!o->name)
+        return (uint32_t)o->ref;
+    bool asked = o->step >= 0 || o->at;
+    uint32_t ref = 0;
+    mv_status st = mv_objchart_find_name(tr, o->name, asked ? step : UINT32_MAX, &ref, NULL);
+    if (st == MV_OK)
+        return ref;
+    if (st != MV_EINVAL) {
+        fprintf(stderr, "%s: cannot read the trace: %s\n", prog_name, mv_strerror(st));
+        *rc = EXIT_INTERNAL;
+    } else if (o->at) {
+        fprintf(stderr,
+                "%s: --name %s: no name '%s' in the innermost frame at step %u (line %lld)\n",
+                prog_name, o->name, o->name, step, o->at);
+        *rc = EXIT_USAGE;
+    } else if (asked) {
+        fprintf(stderr, "%s: --name %s: no name '%s' in the innermost frame at step %u\n",
+                prog_name, o->name, o->name, step);
+        *rc = EXIT_USAGE;
+    } else {
+        fprintf(stderr, "%s: --name %s: no frame of the run has a name '%s'\n", prog_name,
+                o->name, o->name);
+        *rc = EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* Render the chosen output. Files (and stdout with -f) are streamed
  * through a temporary that is renamed over the target only when complete. */
 static int
@@ -474,6 +580,13 @@ emit(const opts *o, const mv_trace *tr, const char *default_out)
     uint32_t step = 0;
     if (f != FMT_TRACE && f != FMT_HTML && (step = choose_step(o, tr)) == UINT32_MAX)
         return EXIT_USAGE;
+    /* the over-time pictures: a marker only at a step asked for */
+    mv_objchart_opts oo = {0, o->step >= 0 || o->at, step, 0, 0};
+    if (f == FMT_REFCOUNT) {
+        int rc = 0;
+        if (!(oo.ref = choose_object(o, tr, step, &rc)))
+            return rc;
+    }
     {
         if (mv_outfile_open(&of, dest) != MV_OK) {
             fprintf(stderr, "%s: cannot write '%s': %s\n", prog_name, dest, strerror(errno));
@@ -490,18 +603,8 @@ emit(const opts *o, const mv_trace *tr, const char *default_out)
         st = mv_render_html(tr, &out);
     } else if (f == FMT_SVG || f == FMT_PNG || f == FMT_DOT) {
         st = render_picture(o, f, tr, step, &out);
-    } else if (f == FMT_CHART) {
-        /* memory over time; a marker only at a step asked for; PNG for a .png file */
-        mv_chart_opts co = {0, o->step >= 0 || o->at, step};
-        if (pic == FMT_PNG) {
-            mv_buf svg = {0};
-            st = mv_render_png_available() ? mv_render_chart_svg(tr, &co, &svg) : MV_EINVAL;
-            if (st == MV_OK)
-                st = mv_render_png_scaled(svg.data, svg.len, 2.0, &out);
-            mv_buf_release(&svg);
-        } else {
-            st = mv_render_chart_svg(tr, &co, &out);
-        }
+    } else if (f == FMT_CHART || f == FMT_REFCOUNT || f == FMT_ADDRESSES) {
+        st = render_over_time(f, pic, tr, &oo, &out);
     } else if (f == FMT_POOLS) {
         /* JSON, or the picture for a .svg or .png file */
         st = render_pools(tr, step, pic, &out);
@@ -529,13 +632,22 @@ emit(const opts *o, const mv_trace *tr, const char *default_out)
     } else {
         mv_outfile_abort(&of);
     }
-    if (st == MV_EINVAL && (f == FMT_PNG || (f == FMT_CHART && pic == FMT_PNG) ||
-                            (f == FMT_POOLS && pic == FMT_PNG)) &&
+    bool over_time = f == FMT_CHART || f == FMT_REFCOUNT || f == FMT_ADDRESSES;
+    if (st == MV_EINVAL && (f == FMT_PNG || ((over_time || f == FMT_POOLS) && pic == FMT_PNG)) &&
         !mv_render_png_available()) {
         fprintf(stderr, "%s: this memview was built without librsvg: PNG output is not "
                         "available (%s)\n", prog_name,
                 f == FMT_PNG ? "use -f svg" : "write a .svg file instead");
         rc = EXIT_INTERNAL;
+    } else if (st == MV_EINVAL && f == FMT_REFCOUNT) {
+        /* the renderer found no step showing the object */
+        if (o->name)
+            fprintf(stderr, "%s: --name %s refers to #%u, which no step shows\n", prog_name,
+                    o->name, oo.ref);
+        else
+            fprintf(stderr, "%s: --ref %u: no object #%u was in the picture in this run\n",
+                    prog_name, oo.ref, oo.ref);
+        rc = EXIT_USAGE;
     } else if (st == MV_EIO) {
         fprintf(stderr, "%s: cannot write '%s': %s\n", prog_name, dest, strerror(errno));
         rc = EXIT_IO;

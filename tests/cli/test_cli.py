@@ -640,6 +640,93 @@ def case_pools_png(t):
               "%s is %dx%d, the SVG %gx%g at scale %g" % (name, pw, ph, w, h, scale))
 
 
+# ----------------------------------------------------------------------------- object charts
+
+OBJ_PROG = (
+    "x = [1, 2]\n"
+    "y = x\n"
+    "def f(arg):\n"
+    "    inner = arg\n"
+    "    return len(inner)\n"
+    "print(f(x))\n"
+)
+
+
+def case_refcount_unknown_object(t):
+    """-f refcount with an object the run never shows: --ref N, --name NAME, or a name
+    not in the innermost frame at --step/--at: exit 2, one line on stderr naming it,
+    the program's own output passed through, no file left."""
+    prog = t.write("objs.py", OBJ_PROG)
+    out = t.out_path("x.svg")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    for opts, named in ((["--ref", "9999"], "9999"), (["--name", "nosuch"], "nosuch"),
+                        (["--name", "y", "--at", "4"], "'y'")):
+        r = t.mv(["-f", "refcount"] + opts + ["-o", out], prog)
+        check(r.rc == 2, "%s: exit code %r, expected 2: %r" % (opts, r.rc, r))
+        check(r.out == b"2\n", "%s: the program's output: %r" % (opts, r.out))
+        one_line_naming(r.err, named)
+        check(not os.path.exists(out), "%s: an output file was left" % opts)
+
+
+def case_refcount_usage(t):
+    """--ref/--name are the object of -f refcount: -f refcount needs one of them (not
+    both), and they go with no other format. Refused before the program runs."""
+    prog = t.write("objs.py", OBJ_PROG)
+    for opts in (["-f", "refcount"], ["-f", "refcount", "--ref", "1", "--name", "x"],
+                 ["-f", "chart", "--ref", "1"], ["-f", "addresses", "--name", "x"],
+                 ["--name", "x"], ["-f", "refcount", "--ref", "0"],
+                 ["-f", "refcount", "--ref", "abc"], ["-f", "refcount", "--name"],
+                 ["-f", "refcount", "--name", ""]):
+        r = t.mv(opts, prog)
+        check(r.rc == 2, "%s: exit code %r, expected 2: %r" % (opts, r.rc, r))
+        check(r.out == b"", "%s ran the program: %r" % (opts, r.out))
+        check(r.err.strip() and b"Traceback" not in r.err, "%s: stderr %r" % (opts, r.err))
+
+
+def case_refcount_and_addresses_files(t):
+    """-o x.refcount.svg / x.addresses.svg choose the format by name; --name x charts
+    the list x names (refcount 1, then 2 with y, 4 inside f); --at marks that step;
+    .png files are PNG twice the SVG's size."""
+    prog = t.write("objs.py", OBJ_PROG)
+    rc_svg, addr_svg = t.out_path("x.refcount.svg"), t.out_path("x.addresses.svg")
+    os.makedirs(os.path.dirname(rc_svg), exist_ok=True)
+    r = t.mv(["--name", "x", "--at", "2", "-o", rc_svg], prog)
+    check(r.rc == 0 and r.out == b"2\n", "-o x.refcount.svg: %r" % r)
+    root = ET.parse(rc_svg).getroot()
+    check(root.tag == SVG_NS + "svg", "not SVG: %r" % root.tag)
+    check(root.findtext(SVG_NS + "title") == "Reference count of list #1: objs.py",
+          "title %r" % root.findtext(SVG_NS + "title"))
+    points = root.find(".//%sg[@id='mv-points']" % SVG_NS)
+    counts = [int(p.get("data-refcount")) for p in points]
+    check(counts[:2] == [1, 2] and max(counts) >= 4,
+          "x's counts %r: 1, then 2 (y), then more inside f (arg, inner)" % counts)
+    marker = root.find(".//%sg[@id='mv-marker']" % SVG_NS)
+    check(marker is not None, "--at 2 draws no marker")
+    r = t.mv(["-o", addr_svg], prog)
+    check(r.rc == 0, "-o x.addresses.svg: %r" % r)
+    root = ET.parse(addr_svg).getroot()
+    lives = root.find(".//%sg[@id='mv-lives']" % SVG_NS)
+    check(lives is not None and len(lives) >= 2, "no bars: %r" % (lives,))
+    labels = " ".join("".join(g.itertext()) for g in lives)
+    check("list #1 · x, y" in labels and "arg" in labels,
+          "the list's bar is not labelled with its names: %r" % labels[:400])
+    for name, opts, svg in (("x.refcount.png", ["--name", "x"], rc_svg),
+                            ("x.addresses.png", [], addr_svg)):
+        out = t.out_path(name)
+        r = t.mv(opts + ["-o", out], prog)
+        if b"without librsvg" in r.err:
+            check(r.rc == 70 and not os.path.exists(out), "%s without librsvg: %r" % (name, r))
+            raise Skip("memview was built without librsvg")
+        check(r.rc == 0, "%s: %r" % (name, r))
+        with open(out, "rb") as f:
+            png = f.read()
+        size = [int.from_bytes(png[k:k + 4], "big") for k in (16, 20)]
+        want = [2 * float(ET.parse(svg).getroot().get(k)) for k in ("width", "height")]
+        check(png.startswith(b"\x89PNG\r\n\x1a\n") and
+              all(abs(a - b) <= 1 for a, b in zip(size, want)),
+              "%s: a PNG of %r pixels, the SVG at twice its size is %r" % (name, size, want))
+
+
 # ----------------------------------------------------------------------------- main
 
 def cases():
