@@ -412,6 +412,154 @@ def check_returns(memview, python, prog):
             fail("no return step of %s" % f)
 
 
+def check_refcount_chart(memview, python, prog):
+    """-f refcount --name x: at each "# @rc" line the chart shows, for the step where
+    the line is about to run, the count and id() the program printed there; every
+    segment is the trace's count over its steps, nothing is drawn where x is out of
+    the picture, and the unreachable steps and the free are the trace's."""
+    t = run(memview, prog, "trace")
+    svg = run(memview, prog, "refcount", ["--name", "x"], ext=".svg")
+    if not t or not svg:
+        return
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError as e:
+        fail("the refcount chart is not well-formed XML: %s" % e)
+        return
+    ref = ref_of_local(t, first_step_with_local(t, "x"), "x")
+    if root.get("data-ref") != str(ref):
+        fail("the chart is of #%s, x is #%d" % (root.get("data-ref"), ref))
+    # the count and reachability of x at every step it is in the picture
+    counts, unreachable, cur = {}, set(), None
+    for i, s in enumerate(t["steps"]):
+        for o in s.get("objects", []):
+            if o["ref"] == ref:
+                cur = [o["refcount"], o.get("reachable", True) is False]
+        for r, rc in s.get("refcounts", []):
+            if r == ref and cur:
+                cur[0] = rc
+        if ref in s.get("drops", []):
+            cur = None
+        if cur:
+            counts[i] = cur[0]
+            if cur[1]:
+                unreachable.add(i)
+    group = root.find(".//%sg[@id='mv-points']" % SVG)
+    points = group.findall(SVG + "rect") if group is not None else []
+    drawn = {}
+    for r in points:
+        first, last = int(r.get("data-first")), int(r.get("data-last"))
+        if r.get("data-refcount") is None:
+            fail("a short run is drawn step by step, yet steps %d-%d are a column: %r"
+                 % (first, last, r.attrib))
+            return
+        steps = range(first, last + 1)
+        if any(counts.get(i) != int(r.get("data-refcount")) for i in steps):
+            fail("steps %d-%d are drawn with refcount %s, the trace says %r"
+                 % (first, last, r.get("data-refcount"), [counts.get(i) for i in steps]))
+        if int(r.get("data-unreachable", 0)) != len(unreachable.intersection(steps)):
+            fail("steps %d-%d: %s unreachable steps drawn, the trace has %d"
+                 % (first, last, r.get("data-unreachable", 0), len(unreachable.intersection(steps))))
+        drawn.update((i, int(r.get("data-refcount"))) for i in steps)
+    if drawn != counts:
+        fail("the chart draws x at steps %r, the trace has it at %r"
+             % (sorted(drawn), sorted(counts)))
+    if not unreachable or max(counts) - min(counts) + 1 == len(counts):
+        fail("x should be unreachable for a while and out of the picture for a while: "
+             "unreachable %r, in the picture %r" % (sorted(unreachable), sorted(counts)))
+    # what the program printed at its @rc lines
+    printed = [tuple(int(v) for v in m.groups())
+               for m in re.finditer(r"^RC (\d+) (\d+)$", t["stdout"], re.M)]
+    with open(prog, encoding="utf-8") as f:
+        lines = [n for n, text in enumerate(f, 1) if text.rstrip().endswith("# @rc")]
+    if len(printed) != len(lines) or not lines:
+        fail("%d @rc lines, %d RC lines printed" % (len(lines), len(printed)))
+    for line, (rc, ident) in zip(lines, printed):
+        i = next(k for k, s in enumerate(t["steps"]) if s["event"] == "line" and s["line"] == line)
+        if drawn.get(i) != rc:
+            fail("line %d (step %d): the program printed refcount %d, the chart shows %r"
+                 % (line, i, rc, drawn.get(i)))
+        o = objects_by_step_at(t, i).get(ref)
+        if not o or o["id"] != ident:
+            fail("line %d: the program printed id %d, the chart's #%d has %r"
+                 % (line, ident, ref, o and o["id"]))
+    frees = [(i, e) for i, e in events(t) if e["kind"] == "free" and e.get("ref") == ref]
+    mark = root.find(".//%sg[@id='mv-freed']" % SVG)
+    if len(frees) != 1 or mark is None:
+        fail("x is freed once (%r), the chart marks %r" % (frees, mark is not None))
+    elif (mark.get("data-freed"), mark.get("data-freed-step")) != (frees[0][1]["cause"],
+                                                                  str(frees[0][0])):
+        fail("the chart marks the free %r, the trace says step %d %r"
+             % (mark.attrib, frees[0][0], frees[0][1]))
+    elif frees[0][1]["cause"] != "gc" or frees[0][0] <= max(unreachable):
+        fail("the cycle is freed by the collector after its unreachable steps: %r" % (frees,))
+
+
+def check_addresses_chart(memview, python, prog):
+    """-f addresses: a bar per life in the picture, in address order, each with the
+    trace's ref and steps; the ids the program printed in the same run are the bars'
+    data-id; `tmp` is freed at refcount 0, the cycle p, q unreachable and then freed
+    by the collector, the others never freed. (Addresses differ between runs: the
+    ids are compared within the chart's own run, the rest with a trace.)"""
+    t = run(memview, prog, "trace")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out.svg")
+        p = subprocess.run([memview, "run", "-f", "addresses", "-o", out, prog],
+                           capture_output=True, timeout=TIMEOUT, cwd=os.path.dirname(prog))
+        try:
+            root = ET.parse(out).getroot() if p.returncode == 0 else None
+        except (OSError, ET.ParseError) as e:
+            fail("-f addresses wrote no well-formed SVG: %s" % e)
+            return
+    if not t or root is None:
+        fail("-f addresses: exit %d, stderr %r" % (p.returncode, p.stderr[-2000:]))
+        return
+    stdout = p.stdout.decode("utf-8")
+    lives, open_lives = [], {}
+    for i, s in enumerate(t["steps"]):
+        for o in s.get("objects", []):
+            if o["ref"] not in open_lives:
+                open_lives[o["ref"]] = [o["id"], i, o["ref"], None]
+                lives.append(open_lives[o["ref"]])
+        for r in s.get("drops", []):
+            if r in open_lives:
+                open_lives.pop(r)[3] = i - 1
+    for life in open_lives.values():
+        life[3] = len(t["steps"]) - 1
+    group = root.find(".//%sg[@id='mv-lives']" % SVG)
+    bars = group.findall(SVG + "g") if group is not None else []
+    got = [[int(g.get("data-" + k)) for k in ("id", "from", "ref", "to")] for g in bars]
+    if got != sorted(got) or sorted(b[1:] for b in got) != sorted(life[1:] for life in lives):
+        fail("the bars (id, from, ref, to) %r should be in address order and be the trace's "
+             "lives (from, ref, to) %r" % (got, sorted(life[1:] for life in lives)))
+    count = root.find(".//%stext[@id='mv-count']" % SVG)
+    if count is None or count.get("data-lives") != str(len(lives)):
+        fail("the caption counts %r lives, the trace has %d"
+             % (count is not None and count.get("data-lives"), len(lives)))
+    by_ref = {int(g.get("data-ref")): g for g in bars}
+    frees = {e["ref"]: (i, e) for i, e in events(t) if e["kind"] == "free" and e.get("ref")}
+    printed = list(re.finditer(r"^ID (\w+) (\d+)$", stdout, re.M))
+    if len(printed) != 6:
+        fail("the program printed %d ids, not 6: %r" % (len(printed), stdout))
+    for m in printed:
+        name, ident = m.group(1), int(m.group(2))
+        line = line_of(prog, 'print("ID %s"' % name)
+        i = next(k for k, s in enumerate(t["steps"]) if s["event"] == "line" and s["line"] == line)
+        ref = ref_of_local(t, i, name)
+        g = by_ref.get(ref)
+        if g is None or g.get("data-id") != str(ident):
+            fail("%s (#%r) printed id %d; its bar: %r" % (name, ref, ident, g is not None and g.attrib))
+            continue
+        want = {"tmp": "refcount", "p": "gc", "q": "gc"}.get(name)
+        if g.get("data-freed") != want:
+            fail("%s: data-freed %r, expected %r" % (name, g.get("data-freed"), want))
+        if want and (ref not in frees or g.get("data-freed-step") != str(frees[ref][0])):
+            fail("%s: freed at step %r in the chart, the trace says %r"
+                 % (name, g.get("data-freed-step"), frees.get(ref)))
+        if want == "gc" and not (int(g.get("data-unreachable-from", -1)) > int(g.get("data-from"))):
+            fail("%s: the end of its life is unreachable: %r" % (name, g.attrib))
+
+
 SVG = "{http://www.w3.org/2000/svg}"
 CHART_COLUMNS = 800 - 78 - 20   # the chart's plot width: one column per pixel at most
 
