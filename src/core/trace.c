@@ -126,6 +126,13 @@ struct mv_trace {
     mv_map addrmap;        /* addr -> slot + 1 */
     uint32_t *prev, *reach; /* slots reachable at the previous / this step */
     uint32_t nprev, capprev, nreach, capreach;
+    /* this step so far: how many of prev were reached again; the slots
+     * reached that were not in prev; whether a slot reached was then freed
+     * (rec_end then walks prev instead of trusting the two) */
+    uint32_t nkept;
+    uint32_t *fresh;
+    uint32_t nfresh, capfresh;
+    bool step_dead;
     uint32_t next_ref;
     uint32_t last_new_ref;  /* NEW records code ref and address as deltas */
     uint64_t last_new_addr;
@@ -332,6 +339,7 @@ mv_trace_free(mv_trace *tr)
     mv_map_release(&tr->addrmap);
     mv_free(tr->prev);
     mv_free(tr->reach);
+    mv_free(tr->fresh);
     free_frames(tr->pframes, tr->capp);
     free_frames(tr->cframes, tr->capc);
     mv_free(tr->pframes);
@@ -757,6 +765,9 @@ mv_rec_begin(mv_trace *tr, mv_event ev, uint32_t file, uint32_t line)
     tr->step_start = tr->spilled + tr->stream.len;
     tr->ncframes = 0;
     tr->nreach = 0;
+    tr->nkept = 0;
+    tr->nfresh = 0;
+    tr->step_dead = false;
     tr->truncated = false;
     tr->frames_hidden = 0;
     tr->cur_ev = (uint8_t)ev;
@@ -831,6 +842,8 @@ retire(mv_trace *tr, uint32_t i)
 {
     live *l = &tr->slots[i];
     mv_map_del(&tr->addrmap, l->addr);
+    if (tr->in_step && l->seen == tr->cur + 1)
+        tr->step_dead = true;
     if (l->in_prev || l->seen == tr->cur + 1)
         l->dead = 1;
     else
@@ -909,6 +922,41 @@ mv_rec_touch(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash, int
     return true;
 }
 
+static void write_rc(mv_trace *tr, live *l, int64_t rc);
+
+int
+mv_rec_touch_local(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash, int64_t rc,
+                   uint32_t name, bool fixed)
+{
+    if (slot >= tr->nslots || !tr->ncframes)
+        return 0;
+    live *l = &tr->slots[slot];
+    rframe *f = &tr->cframes[tr->ncframes - 1];
+    if (l->ref != ref || l->dead || l->ident != ident_hash || !l->recorded ||
+        !(l->immutable || fixed) ||
+        l->unreach != tr->phase_unreach || f->nlocals >= f->caplocals)
+        return 0;
+    int r = 1;
+    if (l->seen != tr->cur + 1) {
+        /* back in the picture after an absence: the general path says so */
+        if (!l->in_prev || tr->nreach >= tr->capreach)
+            return 0;
+        l->seen = tr->cur + 1;
+        tr->reach[tr->nreach++] = slot;
+        tr->nkept++;
+        if (l->refcount >= 0 && rc != l->refcount) {
+            write_rc(tr, l, rc);
+            if (tr->stream.failed) {
+                fail(tr, MV_ENOMEM);
+                return 0;
+            }
+        }
+        r = 2;
+    }
+    f->locals[f->nlocals++] = (mv_local){name, ref};
+    return r;
+}
+
 static inline mv_status
 reached(mv_trace *tr, uint32_t i, mv_recref *out)
 {
@@ -925,6 +973,13 @@ reached(mv_trace *tr, uint32_t i, mv_recref *out)
         if (!grow((void **)&tr->reach, &tr->capreach, tr->nreach + 1, sizeof *tr->reach))
             return fail(tr, MV_ENOMEM);
         tr->reach[tr->nreach++] = i;
+        if (l->in_prev) {
+            tr->nkept++;
+        } else {
+            if (!grow((void **)&tr->fresh, &tr->capfresh, tr->nfresh + 1, sizeof *tr->fresh))
+                return fail(tr, MV_ENOMEM);
+            tr->fresh[tr->nfresh++] = i;
+        }
     }
     return MV_OK;
 }
@@ -1183,14 +1238,20 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
            tr->cframes[kept].serial == tr->pframes[kept].serial)
         kept++;
     /* room for the worst case, then one pass of cursor writes */
-    size_t room = 1 + 5 * MV_UV_MAX + (size_t)tr->nprev * MV_UV_MAX;
-    uint32_t ndrop = 0;
+    /* drops: what was reachable before and is not now (or was freed);
+     * unless a slot reached in this step was freed, that is what nkept
+     * does not account for */
+    uint32_t ndrop = tr->nprev - tr->nkept;
+    if (tr->step_dead) {
+        ndrop = 0;
+        for (uint32_t i = 0; i < tr->nprev; i++) {
+            const live *l = &tr->slots[tr->prev[i]];
+            ndrop += l->seen != tr->cur + 1 || l->dead;
+        }
+    }
+    size_t room = 1 + 5 * MV_UV_MAX + (size_t)ndrop * MV_UV_MAX;
     for (uint32_t i = 0; i < tr->ncframes; i++)
         room += 1 + 5 * MV_UV_MAX + (size_t)tr->cframes[i].nlocals * 2 * MV_UV_MAX;
-    for (uint32_t i = 0; i < tr->nprev; i++) {
-        const live *l = &tr->slots[tr->prev[i]];
-        ndrop += l->seen != tr->cur + 1 || l->dead;
-    }
     unsigned char *p = mv_buf_room(s, room);
     if (!p) {
         mv_rec_abort(tr, MV_ENOMEM);
@@ -1234,7 +1295,7 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
     }
     /* drops: reachable before, not now (or freed meanwhile) */
     p = mv_put_uv(p, ndrop);
-    for (uint32_t i = 0; i < tr->nprev; i++) {
+    for (uint32_t i = 0; ndrop && i < tr->nprev; i++) {
         const live *l = &tr->slots[tr->prev[i]];
         if (l->seen != tr->cur + 1 || l->dead)
             p = mv_put_uv(p, l->ref);
@@ -1248,16 +1309,31 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
         mv_rec_abort(tr, MV_ENOMEM);
         return MV_ENOMEM;
     }
-    /* commit: previous-step bookkeeping */
-    for (uint32_t i = 0; i < tr->nprev; i++) {
-        uint32_t si = tr->prev[i];
-        live *l = &tr->slots[si];
-        l->in_prev = 0;
-        if (l->dead == 1 && l->seen != tr->cur + 1)
-            release_slot(tr, si);
+    /* commit: in_prev becomes "reachable at this step": only the drops
+     * and the fresh slots change (all of them when a reached slot died) */
+    if (tr->step_dead) {
+        for (uint32_t i = 0; i < tr->nprev; i++) {
+            uint32_t si = tr->prev[i];
+            live *l = &tr->slots[si];
+            l->in_prev = 0;
+            if (l->dead == 1 && l->seen != tr->cur + 1)
+                release_slot(tr, si);
+        }
+        for (uint32_t i = 0; i < tr->nreach; i++)
+            tr->slots[tr->reach[i]].in_prev = 1;
+    } else {
+        for (uint32_t i = 0; ndrop && i < tr->nprev; i++) {
+            uint32_t si = tr->prev[i];
+            live *l = &tr->slots[si];
+            if (l->seen != tr->cur + 1 || l->dead) {
+                l->in_prev = 0;
+                if (l->dead == 1)
+                    release_slot(tr, si);
+            }
+        }
+        for (uint32_t i = 0; i < tr->nfresh; i++)
+            tr->slots[tr->fresh[i]].in_prev = 1;
     }
-    for (uint32_t i = 0; i < tr->nreach; i++)
-        tr->slots[tr->reach[i]].in_prev = 1;
     uint32_t *t = tr->prev;
     tr->prev = tr->reach;
     tr->reach = t;
@@ -1515,6 +1591,8 @@ uint32_t
 mv_rec_dropped(mv_trace *tr, mv_dropped *out, uint32_t cap)
 {
     uint32_t n = 0;
+    if (!tr->step_dead && tr->nkept == tr->nprev)
+        return 0; /* every slot of the previous step was reached again */
     for (uint32_t i = 0; i < tr->nprev; i++) {
         const live *l = &tr->slots[tr->prev[i]];
         if (l->seen == tr->cur + 1 || l->dead || !l->recorded)

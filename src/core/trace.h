@@ -319,6 +319,16 @@ mv_status mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre,
  * recorded here (mv_rec_refcount) and out->counted says so. */
 bool mv_rec_touch(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash,
                   int64_t scalar_rc, mv_recref *out);
+/* The common case of mv_rec_touch in one call: a local `name` holds again
+ * the object of `slot`, in the picture at the previous step, whose recorded
+ * content still holds (an immutable scalar; or `fixed`: the caller knows its
+ * content cannot have changed, e.g. a module shown by name), and whose count
+ * is now rc (-1 immortal). Marks it reached, records a changed count and
+ * adds the local. Returns 2 when this reached it first in the step, 1 when it
+ * was reached already, 0 (nothing done) when the general path (mv_rec_touch,
+ * mv_rec_ref) must decide. */
+int mv_rec_touch_local(mv_trace *tr, uint32_t slot, uint32_t ref, uint64_t ident_hash,
+                       int64_t rc, uint32_t name, bool fixed);
 /* Record the content of an object reached this step (obj->ref, obj->addr are
  * taken from r; the rest from obj). */
 mv_status mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj);

@@ -46,6 +46,7 @@ typedef struct binding {
     Py_ssize_t epos;        /* its entry in the namespace dict, or -1 */
     uint32_t nid, slot, ref, type;
     uint8_t kind;
+    bool fast; /* add_local's fast path applies (see there) */
 } binding;
 
 struct bcache {
@@ -364,8 +365,10 @@ ident_of(mv_capture *c, PyObject *o, mv_kind k)
     switch (k) {
     case MV_K_INT: {
         int ovf = 0;
-        long long v = PyLong_AsLongLongAndOverflow(o, &ovf);
-        if (!ovf && !(v == -1 && PyErr_Occurred())) {
+        long long v;
+        if (mv_pyi_long_small(o, &v)) {
+            h = mix(h, (uint64_t)v);
+        } else if (v = PyLong_AsLongLongAndOverflow(o, &ovf), !ovf && !(v == -1 && PyErr_Occurred())) {
             h = mix(h, (uint64_t)v);
         } else {
             PyErr_Clear();
@@ -592,15 +595,29 @@ value_int(mv_capture *c, PyObject *o, mv_object *ob)
 {
     mv_buf *b = &c->val;
     int ovf = 0;
-    long long v = PyLong_AsLongLongAndOverflow(o, &ovf);
-    if (!ovf && !(v == -1 && PyErr_Occurred())) {
+    long long v;
+    if (mv_pyi_long_small(o, &v) ||
+        (v = PyLong_AsLongLongAndOverflow(o, &ovf), !ovf && !(v == -1 && PyErr_Occurred()))) {
+        /* two digits per division: the divisions are what this costs */
+        static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                    "25262728293031323334353637383940414243444546474849"
+                                    "50515253545556575859606162636465666768697071727374"
+                                    "75767778798081828384858687888990919293949596979899";
         char digits[24];
         int n = 24;
         unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        do {
-            digits[--n] = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
+        while (u >= 100) {
+            unsigned r = (unsigned)(u % 100);
+            u /= 100;
+            digits[--n] = pairs[2 * r + 1];
+            digits[--n] = pairs[2 * r];
+        }
+        if (u >= 10) {
+            digits[--n] = pairs[2 * u + 1];
+            digits[--n] = pairs[2 * u];
+        } else {
+            digits[--n] = (char)('0' + u);
+        }
         if (v < 0)
             digits[--n] = '-';
         mv_buf_append(b, digits + n, (size_t)(24 - n));
@@ -1128,8 +1145,36 @@ hidden_by_opts(mv_capture *c, PyObject *name, PyObject *value)
     return false;
 }
 
-static mv_status
+static mv_status add_local_slow(mv_capture *c, struct bcache *bc, PyObject *name,
+                                PyObject *value, Py_ssize_t epos);
+
+/* A binding as it was at the last step, holding an immutable scalar whose
+ * content cannot change unseen (floats can: free lists) or a module (shown
+ * by name: read_object keys it by its dict, which a module keeps for life),
+ * costs one check here; everything else takes add_local_slow. */
+static inline mv_status
 add_local(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value, Py_ssize_t epos)
+{
+    if (bc->at < bc->n) {
+        binding *b = &bc->b[bc->at];
+        if (b->name == name && b->value == value && b->tp == Py_TYPE(value) && b->epos == epos &&
+            b->fast) {
+            int r = mv_rec_touch_local(c->tr, b->slot, b->ref, b->ident,
+                                       program_refcount(c, value, false), b->nid,
+                                       b->kind == MV_K_MODULE);
+            if (r) {
+                bc->at++;
+                c->nreached += r == 2;
+                return MV_OK;
+            }
+        }
+    }
+    return add_local_slow(c, bc, name, value, epos);
+}
+
+static __attribute__((noinline)) mv_status
+add_local_slow(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value,
+               Py_ssize_t epos)
 {
     binding *b = bc->at < bc->n ? &bc->b[bc->at] : NULL;
     PyTypeObject *tp = Py_TYPE(value);
@@ -1173,7 +1218,9 @@ add_local(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value, Py_
         bc->b = nb;
         bc->cap = cap;
     }
-    bc->b[bc->at] = (binding){name, value, tp, ident, epos, nid, r.slot, ref, type, (uint8_t)k};
+    bc->b[bc->at] = (binding){name,  value, tp,   ident,       epos,
+                              nid,   r.slot, ref, type, (uint8_t)k,
+                              (mv_kind_is_scalar(k) && k != MV_K_FLOAT) || k == MV_K_MODULE};
     bc->at++;
     if (bc->at > bc->n)
         bc->n = bc->at;

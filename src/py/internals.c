@@ -313,6 +313,31 @@ mv_pyi_long_ndigits(PyObject *o)
 #endif
 }
 
+bool
+mv_pyi_long_small(PyObject *o, long long *v)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (!_PyLong_IsCompact((PyLongObject *)o))
+        return false;
+    *v = (long long)_PyLong_CompactValue((PyLongObject *)o);
+    return true;
+#else
+    Py_ssize_t n = Py_SIZE(o);
+    const digit *d = ((PyLongObject *)o)->ob_digit;
+    long long m;
+    if (n == 0)
+        m = 0;
+    else if (n == 1 || n == -1)
+        m = (long long)d[0];
+    else if (n == 2 || n == -2)
+        m = (long long)d[0] | (long long)d[1] << PyLong_SHIFT;
+    else
+        return false;
+    *v = n < 0 ? -m : m;
+    return true;
+#endif
+}
+
 PyObject *
 mv_pyi_long_decimal(PyObject *o)
 {

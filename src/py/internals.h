@@ -51,6 +51,9 @@ bool mv_pyi_is_immortal(PyObject *o);
 PyObject *mv_pyi_long_decimal(PyObject *o);
 /* Digits (of 30 bits) an int uses: what its size depends on. */
 size_t mv_pyi_long_ndigits(PyObject *o);
+/* The value of an int of at most two digits (compact in 3.12+), read from
+ * the object; false for bigger ones. */
+bool mv_pyi_long_small(PyObject *o, long long *v);
 
 
 
