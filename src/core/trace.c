@@ -130,8 +130,11 @@ struct mv_trace {
      * reached that were not in prev; whether a slot reached was then freed
      * (rec_end then walks prev instead of trusting the two) */
     uint32_t nkept;
+    uint32_t nprev_dead; /* slots of prev freed (and not reached this step) */
     uint32_t *fresh;
     uint32_t nfresh, capfresh;
+    uint32_t *drops; /* rec_end: the slots of prev dropped at this step */
+    uint32_t capdrops;
     bool step_dead;
     uint32_t next_ref;
     uint32_t last_new_ref;  /* NEW records code ref and address as deltas */
@@ -340,6 +343,7 @@ mv_trace_free(mv_trace *tr)
     mv_free(tr->prev);
     mv_free(tr->reach);
     mv_free(tr->fresh);
+    mv_free(tr->drops);
     free_frames(tr->pframes, tr->capp);
     free_frames(tr->cframes, tr->capc);
     mv_free(tr->pframes);
@@ -844,6 +848,8 @@ retire(mv_trace *tr, uint32_t i)
     mv_map_del(&tr->addrmap, l->addr);
     if (tr->in_step && l->seen == tr->cur + 1)
         tr->step_dead = true;
+    else if (l->in_prev)
+        tr->nprev_dead++;
     if (l->in_prev || l->seen == tr->cur + 1)
         l->dead = 1;
     else
@@ -1238,15 +1244,21 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
            tr->cframes[kept].serial == tr->pframes[kept].serial)
         kept++;
     /* room for the worst case, then one pass of cursor writes */
-    /* drops: what was reachable before and is not now (or was freed);
-     * unless a slot reached in this step was freed, that is what nkept
-     * does not account for */
-    uint32_t ndrop = tr->nprev - tr->nkept;
-    if (tr->step_dead) {
-        ndrop = 0;
+    /* drops: what was reachable before and is not now (or was freed):
+     * none when every slot of prev was reached again, unless one reached
+     * in this step was then freed */
+    uint32_t ndrop = 0;
+    if (tr->nprev != tr->nkept || tr->step_dead) {
+        if (!grow((void **)&tr->drops, &tr->capdrops, tr->nprev, sizeof *tr->drops)) {
+            mv_rec_abort(tr, MV_ENOMEM);
+            return MV_ENOMEM;
+        }
+        /* without a branch: which slots drop changes from step to step */
         for (uint32_t i = 0; i < tr->nprev; i++) {
-            const live *l = &tr->slots[tr->prev[i]];
-            ndrop += l->seen != tr->cur + 1 || l->dead;
+            uint32_t si = tr->prev[i];
+            const live *l = &tr->slots[si];
+            tr->drops[ndrop] = si;
+            ndrop += (l->seen != tr->cur + 1) | (l->dead != 0);
         }
     }
     size_t room = 1 + 5 * MV_UV_MAX + (size_t)ndrop * MV_UV_MAX;
@@ -1295,11 +1307,8 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
     }
     /* drops: reachable before, not now (or freed meanwhile) */
     p = mv_put_uv(p, ndrop);
-    for (uint32_t i = 0; ndrop && i < tr->nprev; i++) {
-        const live *l = &tr->slots[tr->prev[i]];
-        if (l->seen != tr->cur + 1 || l->dead)
-            p = mv_put_uv(p, l->ref);
-    }
+    for (uint32_t i = 0; i < ndrop; i++)
+        p = mv_put_uv(p, tr->slots[tr->drops[i]].ref);
     if (stdout_len < tr->stdout_prev)
         stdout_len = tr->stdout_prev;
     p = mv_put_uv(p, stdout_len - tr->stdout_prev);
@@ -1322,14 +1331,11 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
         for (uint32_t i = 0; i < tr->nreach; i++)
             tr->slots[tr->reach[i]].in_prev = 1;
     } else {
-        for (uint32_t i = 0; ndrop && i < tr->nprev; i++) {
-            uint32_t si = tr->prev[i];
-            live *l = &tr->slots[si];
-            if (l->seen != tr->cur + 1 || l->dead) {
-                l->in_prev = 0;
-                if (l->dead == 1)
-                    release_slot(tr, si);
-            }
+        for (uint32_t i = 0; i < ndrop; i++) {
+            live *l = &tr->slots[tr->drops[i]];
+            l->in_prev = 0;
+            if (l->dead == 1)
+                release_slot(tr, tr->drops[i]);
         }
         for (uint32_t i = 0; i < tr->nfresh; i++)
             tr->slots[tr->fresh[i]].in_prev = 1;
@@ -1341,6 +1347,7 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
     tr->capprev = tr->capreach;
     tr->capreach = c;
     tr->nprev = tr->nreach;
+    tr->nprev_dead = 0;
     /* keyframe decision, then swap frames */
     size_t step_bytes = (size_t)(tr->spilled + s->len - tr->step_start);
     tr->bytes_since_key += step_bytes;
@@ -1591,8 +1598,8 @@ uint32_t
 mv_rec_dropped(mv_trace *tr, mv_dropped *out, uint32_t cap)
 {
     uint32_t n = 0;
-    if (!tr->step_dead && tr->nkept == tr->nprev)
-        return 0; /* every slot of the previous step was reached again */
+    if (!tr->step_dead && tr->nkept + tr->nprev_dead == tr->nprev)
+        return 0; /* every slot of the previous step was reached again or freed */
     for (uint32_t i = 0; i < tr->nprev; i++) {
         const live *l = &tr->slots[tr->prev[i]];
         if (l->seen == tr->cur + 1 || l->dead || !l->recorded)
