@@ -29,7 +29,7 @@ enum { T_STEP = 1, T_NEW, T_FULL, T_RC, T_FRAMES, T_KEY, T_BACK, T_EVENTS };
 typedef struct live {
     uint64_t addr;
     uint64_t ident;     /* identity hash of immutable content, 0 for mutable */
-    uint64_t chash;     /* hash of the last recorded content */
+    uint64_t chash;     /* hash of the last recorded content (if hashed) */
     uint64_t ckey;      /* capture's cheap content key (mv_rec_same_key) */
     uint64_t ver_off;   /* stream offset of the last content record */
     int64_t refcount;
@@ -42,6 +42,8 @@ typedef struct live {
     uint8_t recorded;   /* content recorded at least once */
     uint8_t immutable;
     uint8_t unreach;    /* last content recorded with MV_OF_UNREACHABLE */
+    uint8_t hashed;     /* chash is set (a new immutable object is not hashed:
+                           capture does not read it again while it is known) */
     mv_block block;     /* where its block is (given once, at first sight) */
 } live;
 
@@ -990,13 +992,16 @@ reached(mv_trace *tr, uint32_t i, mv_recref *out)
     return MV_OK;
 }
 
-static void
-encode_content(mv_buf *b, const mv_object *o)
+/* The most bytes put_content writes for o. */
+static inline size_t
+content_room(const mv_object *o)
 {
-    unsigned char *p = mv_buf_room(b, 4 + 8 * MV_UV_MAX + (size_t)o->value_len +
-                                          (size_t)o->nitems * MV_UV_MAX);
-    if (!p)
-        return;
+    return 4 + 8 * MV_UV_MAX + (size_t)o->value_len + (size_t)o->nitems * MV_UV_MAX;
+}
+
+static unsigned char *
+put_content(unsigned char *p, const mv_object *o)
+{
     p = mv_put_uv(p, o->type);
     *p++ = o->kind;
     *p++ = o->flags;
@@ -1023,7 +1028,15 @@ encode_content(mv_buf *b, const mv_object *o)
         if (o->block.kind == MV_BLOCK_MALLOC)
             p = mv_put_uv(p, o->block.size);
     }
-    mv_buf_commit(b, p);
+    return p;
+}
+
+static void
+encode_content(mv_buf *b, const mv_object *o)
+{
+    unsigned char *p = mv_buf_room(b, content_room(o));
+    if (p)
+        mv_buf_commit(b, put_content(p, o));
 }
 
 /* An object out of the picture at the previous step comes back with the
@@ -1072,13 +1085,34 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
         with_block.block = l->block;
         obj = &with_block;
     }
+    int64_t rc = (obj->flags & MV_OF_IMMORTAL) ? -1 : obj->refcount;
+    mv_buf *s = &tr->stream;
+    if (!l->recorded && (obj->flags & MV_OF_IMMUTABLE)) {
+        /* first sight of an immutable object (the loop's new int): its
+         * content goes straight into the stream, unhashed */
+        unsigned char *p = mv_buf_room(s, 1 + 3 * MV_UV_MAX + content_room(obj));
+        if (!p)
+            return fail(tr, MV_ENOMEM);
+        l->ver_off = tr->spilled + s->len;
+        *p++ = T_NEW;
+        p = mv_put_sv(p, (int64_t)l->ref - (int64_t)tr->last_new_ref);
+        p = mv_put_sv(p, (int64_t)(l->addr - tr->last_new_addr));
+        tr->last_new_ref = l->ref;
+        tr->last_new_addr = l->addr;
+        p = mv_put_sv(p, rc);
+        mv_buf_commit(s, put_content(p, obj));
+        l->hashed = 0;
+        l->recorded = 1;
+        l->immutable = 1;
+        l->unreach = (obj->flags & MV_OF_UNREACHABLE) != 0;
+        l->refcount = rc;
+        return s->failed ? fail(tr, MV_ENOMEM) : MV_OK;
+    }
     encode_content(sc, obj);
     if (sc->failed)
         return fail(tr, MV_ENOMEM);
     uint64_t h = hash_bytes(sc->data, sc->len);
-    int64_t rc = (obj->flags & MV_OF_IMMORTAL) ? -1 : obj->refcount;
-    mv_buf *s = &tr->stream;
-    if (!l->recorded || h != l->chash) {
+    if (!l->recorded || !l->hashed || h != l->chash) {
         unsigned char *p = mv_buf_room(s, 1 + 3 * MV_UV_MAX + sc->len);
         if (!p)
             return fail(tr, MV_ENOMEM);
@@ -1097,6 +1131,7 @@ mv_rec_object(mv_trace *tr, const mv_recref *r, const mv_object *obj)
         p = mv_put_bytes(p, sc->data, sc->len);
         mv_buf_commit(s, p);
         l->chash = h;
+        l->hashed = 1;
         l->recorded = 1;
         l->immutable = (obj->flags & MV_OF_IMMUTABLE) != 0;
         l->unreach = (obj->flags & MV_OF_UNREACHABLE) != 0;

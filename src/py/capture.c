@@ -590,6 +590,42 @@ add_ref(mv_capture *c, PyObject *o)
 
 /* ---- values ---- */
 
+/* Write u in decimal ending at end; returns where it starts. Two digits per
+ * division, and eight-digit groups whose divisions do not wait on each
+ * other: the chain of divisions is what converting costs. */
+static char *
+decimal(char *end, unsigned long long u)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    while (u >= 100000000) {
+        uint32_t lo = (uint32_t)(u % 100000000);
+        u /= 100000000;
+        for (int k = 0; k < 4; k++) {
+            uint32_t r = lo % 100;
+            lo /= 100;
+            end -= 2;
+            memcpy(end, pairs + 2 * r, 2);
+        }
+    }
+    uint32_t w = (uint32_t)u;
+    while (w >= 100) {
+        uint32_t r = w % 100;
+        w /= 100;
+        end -= 2;
+        memcpy(end, pairs + 2 * r, 2);
+    }
+    if (w >= 10) {
+        end -= 2;
+        memcpy(end, pairs + 2 * w, 2);
+    } else {
+        *--end = (char)('0' + w);
+    }
+    return end;
+}
+
 static void
 value_int(mv_capture *c, PyObject *o, mv_object *ob)
 {
@@ -598,26 +634,9 @@ value_int(mv_capture *c, PyObject *o, mv_object *ob)
     long long v;
     if (mv_pyi_long_small(o, &v) ||
         (v = PyLong_AsLongLongAndOverflow(o, &ovf), !ovf && !(v == -1 && PyErr_Occurred()))) {
-        /* two digits per division: the divisions are what this costs */
-        static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                    "25262728293031323334353637383940414243444546474849"
-                                    "50515253545556575859606162636465666768697071727374"
-                                    "75767778798081828384858687888990919293949596979899";
         char digits[24];
-        int n = 24;
         unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        while (u >= 100) {
-            unsigned r = (unsigned)(u % 100);
-            u /= 100;
-            digits[--n] = pairs[2 * r + 1];
-            digits[--n] = pairs[2 * r];
-        }
-        if (u >= 10) {
-            digits[--n] = pairs[2 * u + 1];
-            digits[--n] = pairs[2 * u];
-        } else {
-            digits[--n] = (char)('0' + u);
-        }
+        int n = decimal(digits + 24, u) - digits;
         if (v < 0)
             digits[--n] = '-';
         mv_buf_append(b, digits + n, (size_t)(24 - n));
