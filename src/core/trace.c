@@ -137,6 +137,8 @@ struct mv_trace {
     uint32_t nfresh, capfresh;
     uint32_t *drops; /* rec_end: the slots of prev dropped at this step */
     uint32_t capdrops;
+    uint32_t *chg;   /* rec_end: a frame's local positions whose object changed */
+    uint32_t capchg;
     bool step_dead;
     uint32_t next_ref;
     uint32_t last_new_ref;  /* NEW records code ref and address as deltas */
@@ -346,6 +348,7 @@ mv_trace_free(mv_trace *tr)
     mv_free(tr->reach);
     mv_free(tr->fresh);
     mv_free(tr->drops);
+    mv_free(tr->chg);
     free_frames(tr->pframes, tr->capp);
     free_frames(tr->cframes, tr->capc);
     mv_free(tr->pframes);
@@ -1185,24 +1188,6 @@ mv_rec_set_truncated(mv_trace *tr)
     tr->truncated = true;
 }
 
-static bool
-same_locals(const rframe *a, const rframe *b)
-{
-    return a->nlocals == b->nlocals &&
-           (a->nlocals == 0 || memcmp(a->locals, b->locals, a->nlocals * sizeof *a->locals) == 0);
-}
-
-static bool
-same_names(const rframe *a, const rframe *b)
-{
-    if (a->nlocals != b->nlocals)
-        return false;
-    for (uint32_t k = 0; k < a->nlocals; k++)
-        if (a->locals[k].name != b->locals[k].name)
-            return false;
-    return true;
-}
-
 static void
 write_key(mv_trace *tr, const uint32_t *set, uint32_t nset, size_t stdout_len)
 {
@@ -1297,8 +1282,16 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
         }
     }
     size_t room = 1 + 5 * MV_UV_MAX + (size_t)ndrop * MV_UV_MAX;
-    for (uint32_t i = 0; i < tr->ncframes; i++)
+    uint32_t maxloc = 0;
+    for (uint32_t i = 0; i < tr->ncframes; i++) {
         room += 1 + 5 * MV_UV_MAX + (size_t)tr->cframes[i].nlocals * 2 * MV_UV_MAX;
+        if (tr->cframes[i].nlocals > maxloc)
+            maxloc = tr->cframes[i].nlocals;
+    }
+    if (!grow((void **)&tr->chg, &tr->capchg, maxloc, sizeof *tr->chg)) {
+        mv_rec_abort(tr, MV_ENOMEM);
+        return MV_ENOMEM;
+    }
     unsigned char *p = mv_buf_room(s, room);
     if (!p) {
         mv_rec_abort(tr, MV_ENOMEM);
@@ -1316,20 +1309,24 @@ mv_rec_end(mv_trace *tr, size_t stdout_len)
         p = mv_put_uv(p, tr->cframes[i].line);
     for (uint32_t i = 0; i < tr->ncframes; i++) {
         const rframe *c = &tr->cframes[i], *pf = i < kept ? &tr->pframes[i] : NULL;
-        if (pf && same_locals(c, pf)) {
+        /* the same call with the same names: 0 when no name changed its
+         * object, else 2 and only the slots that did (one pass, no branch
+         * on which slot changed) */
+        uint32_t nchg = 0;
+        bool names = pf && c->nlocals == pf->nlocals && c->nlocals <= tr->capchg;
+        for (uint32_t k = 0; names && k < c->nlocals; k++) {
+            names = c->locals[k].name == pf->locals[k].name;
+            tr->chg[nchg] = k;
+            nchg += c->locals[k].ref != pf->locals[k].ref;
+        }
+        if (names && !nchg) {
             *p++ = 0;
-        } else if (pf && same_names(c, pf)) {
-            /* same names: only the slots whose object changed */
-            uint32_t n = 0;
-            for (uint32_t k = 0; k < c->nlocals; k++)
-                n += c->locals[k].ref != pf->locals[k].ref;
+        } else if (names) {
             *p++ = 2;
-            p = mv_put_uv(p, n);
-            for (uint32_t k = 0; k < c->nlocals; k++) {
-                if (c->locals[k].ref != pf->locals[k].ref) {
-                    p = mv_put_uv(p, k);
-                    p = mv_put_uv(p, c->locals[k].ref);
-                }
+            p = mv_put_uv(p, nchg);
+            for (uint32_t j = 0; j < nchg; j++) {
+                p = mv_put_uv(p, tr->chg[j]);
+                p = mv_put_uv(p, c->locals[tr->chg[j]].ref);
             }
         } else {
             *p++ = 1;
