@@ -317,9 +317,16 @@ bool
 mv_pyi_long_small(PyObject *o, long long *v)
 {
 #if PY_VERSION_HEX >= 0x030C0000
-    if (!_PyLong_IsCompact((PyLongObject *)o))
+    const PyLongObject *l = (const PyLongObject *)o;
+    if (_PyLong_IsCompact(l)) {
+        *v = (long long)_PyLong_CompactValue(l);
+        return true;
+    }
+    if (_PyLong_DigitCount(l) != 2)
         return false;
-    *v = (long long)_PyLong_CompactValue((PyLongObject *)o);
+    long long m = (long long)l->long_value.ob_digit[0] |
+                  (long long)l->long_value.ob_digit[1] << PyLong_SHIFT;
+    *v = _PyLong_IsNegative(l) ? -m : m;
     return true;
 #else
     Py_ssize_t n = Py_SIZE(o);
