@@ -366,9 +366,10 @@ ident_of(mv_capture *c, PyObject *o, mv_kind k)
     case MV_K_INT: {
         int ovf = 0;
         long long v;
-        if (mv_pyi_long_small(o, &v)) {
-            h = mix(h, (uint64_t)v);
-        } else if (v = PyLong_AsLongLongAndOverflow(o, &ovf), !ovf && !(v == -1 && PyErr_Occurred())) {
+        bool small = mv_pyi_long_small(o, &v);
+        if (!small)
+            v = PyLong_AsLongLongAndOverflow(o, &ovf);
+        if (small || (!ovf && !(v == -1 && PyErr_Occurred()))) {
             h = mix(h, (uint64_t)v);
         } else {
             PyErr_Clear();
@@ -636,7 +637,7 @@ value_int(mv_capture *c, PyObject *o, mv_object *ob)
         (v = PyLong_AsLongLongAndOverflow(o, &ovf), !ovf && !(v == -1 && PyErr_Occurred()))) {
         char digits[24];
         unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        int n = decimal(digits + 24, u) - digits;
+        int n = (int)(decimal(digits + 24, u) - digits);
         if (v < 0)
             digits[--n] = '-';
         mv_buf_append(b, digits + n, (size_t)(24 - n));
@@ -1237,9 +1238,9 @@ add_local_slow(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value
         bc->b = nb;
         bc->cap = cap;
     }
-    bc->b[bc->at] = (binding){name,  value, tp,   ident,       epos,
-                              nid,   r.slot, ref, type, (uint8_t)k,
-                              (mv_kind_is_scalar(k) && k != MV_K_FLOAT) || k == MV_K_MODULE};
+    bool fast = (mv_kind_is_scalar(k) && k != MV_K_FLOAT) || k == MV_K_MODULE;
+    bc->b[bc->at] =
+        (binding){name, value, tp, ident, epos, nid, r.slot, ref, type, (uint8_t)k, fast};
     bc->at++;
     if (bc->at > bc->n)
         bc->n = bc->at;
