@@ -71,6 +71,23 @@ typedef struct ncache {
     uint32_t len;
 } ncache;
 
+/* Direct-mapped cache of objects reached before: what reach_full worked
+ * out for the object at that address (type id, kind, identity hash, the
+ * model's slot and ref). Used only while the address holds an object of the
+ * same type (and, for classes, the same qualified name), and the model
+ * confirms that slot still holds that ref with that identity (mv_rec_touch):
+ * a block freed in between retired the slot. As for bindings, floats and
+ * tuples have their identity recomputed (free lists). */
+#define OBJ_CACHE 1024
+typedef struct ocache {
+    PyObject *o;        /* address only */
+    PyTypeObject *tp;   /* address only */
+    PyObject *qualname; /* heap types: ht_qualname when cached */
+    uint64_t ident;
+    uint32_t slot, ref, type;
+    uint8_t kind, pre;
+} ocache;
+
 /* names the interpreter puts in module and class namespaces: not shown */
 static const char *const hidden_names[] = {"__name__", "__doc__", "__package__", "__loader__",
                                         "__spec__", "__annotations__", "__builtins__",
@@ -100,6 +117,7 @@ struct mv_capture {
     tcache *tc;
     uint32_t ntc, captc;
     ncache names[NAME_CACHE];
+    ocache objs[OBJ_CACHE];
     /* per stack position, the bindings seen at the last step (fast path) */
     struct bcache *frames;
     uint32_t nframes_c;
@@ -532,6 +550,22 @@ static mv_status
 reach_full(mv_capture *c, PyObject *o, mv_recref *r, mv_kind *kind, uint32_t *type,
            uint64_t *identp)
 {
+    PyTypeObject *tp = Py_TYPE(o);
+    ocache *e = &c->objs[((uintptr_t)o >> 4) & (OBJ_CACHE - 1)];
+    if (e->o == o && e->tp == tp && !c->unreach_phase &&
+        (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ||
+         ((PyHeapTypeObject *)tp)->ht_qualname == e->qualname)) {
+        mv_kind k = (mv_kind)e->kind;
+        uint64_t ident = (k == MV_K_FLOAT || k == MV_K_TUPLE) ? ident_of(c, o, k) : e->ident;
+        if (mv_rec_touch(c->tr, e->slot, e->ref, ident, INT64_MIN, r)) {
+            *kind = k;
+            *type = e->type;
+            *identp = ident;
+            if (r->seen)
+                return MV_OK;
+            return reached_now(c, o, r, k, e->type);
+        }
+    }
     uint8_t pre;
     uint32_t t = type_info(c, o, kind, &pre);
     uint64_t ident = kind_immutable(*kind, o) ? ident_of(c, o, *kind) : 0;
@@ -540,8 +574,14 @@ reach_full(mv_capture *c, PyObject *o, mv_recref *r, mv_kind *kind, uint32_t *ty
     if (__builtin_expect(c->unreach_phase, 0))
         unreach_mark(c, o);
     mv_status st = mv_rec_ref(c->tr, (uint64_t)(uintptr_t)o, t, pre, ident, r);
-    if (st != MV_OK || r->seen)
+    if (st != MV_OK)
         return st;
+    *e = (ocache){o,      tp,     (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
+                                      ? ((PyHeapTypeObject *)tp)->ht_qualname
+                                      : NULL,
+                  ident,  r->slot, r->ref, t, (uint8_t)*kind, pre};
+    if (r->seen)
+        return MV_OK;
     return reached_now(c, o, r, *kind, t);
 }
 
