@@ -29,6 +29,7 @@ enum { T_STEP = 1, T_NEW, T_FULL, T_RC, T_FRAMES, T_KEY, T_BACK, T_EVENTS };
 typedef struct live {
     uint64_t addr;
     uint64_t ident;     /* identity hash of immutable content, 0 for mutable */
+    uint64_t tkey;      /* the type's identity (capture: the type object's address) */
     uint64_t chash;     /* hash of the last recorded content (if hashed) */
     uint64_t ckey;      /* capture's cheap content key (mv_rec_same_key) */
     uint64_t ver_off;   /* stream offset of the last content record */
@@ -870,13 +871,26 @@ mv_status
 mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre, uint64_t ident_hash,
            mv_recref *out)
 {
+    return mv_rec_ref_keyed(tr, addr, type, type, pre, ident_hash, out);
+}
+
+mv_status
+mv_rec_ref_keyed(mv_trace *tr, uint64_t addr, uint32_t type, uint64_t tkey, uint8_t pre,
+                 uint64_t ident_hash, mv_recref *out)
+{
     memset(out, 0, sizeof *out);
     uint64_t *v = mv_map_get(&tr->addrmap, addr);
     uint32_t i, reuse_slot = UINT32_MAX;
     if (v) {
         i = (uint32_t)(*v - 1);
         live *l = &tr->slots[i];
-        bool same = l->type == type && l->ident == ident_hash;
+        bool same = l->tkey == tkey && l->ident == ident_hash;
+        if (same && l->type != type && l->seen != tr->cur + 1) {
+            /* the same object, its class renamed: read it again, so that
+             * its content (which names the type) is recorded anew */
+            l->type = type;
+            l->immutable = 0;
+        }
         if (!same) {
             if (l->seen == tr->cur + 1) {
                 /* another object at this address within one step cannot
@@ -904,6 +918,7 @@ mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre, uint64_t ide
         memset(l, 0, sizeof *l);
         l->addr = addr;
         l->ident = ident_hash;
+        l->tkey = tkey;
         l->type = type;
         l->pre = pre;
         l->ref = tr->next_ref++;

@@ -311,6 +311,11 @@ typedef struct mv_recref {
  * this step. MV_ENOMEM. */
 mv_status mv_rec_ref(mv_trace *tr, uint64_t addr, uint32_t type, uint8_t pre,
                      uint64_t ident_hash, mv_recref *out);
+/* The same, where the type's identity (tkey) is told apart from its name id
+ * (type): an object keeps its ref when its class is renamed (same tkey, a new
+ * name), and is read again. mv_rec_ref uses the name id as tkey. */
+mv_status mv_rec_ref_keyed(mv_trace *tr, uint64_t addr, uint32_t type, uint64_t tkey,
+                           uint8_t pre, uint64_t ident_hash, mv_recref *out);
 /* Fast path for an object capture reached through the same binding at an
  * earlier step: if `slot` still holds `ref` (the object was not freed) with
  * the same identity hash, mark it reached and fill out as mv_rec_ref would;

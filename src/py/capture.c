@@ -42,6 +42,7 @@ typedef struct tcache {
 typedef struct binding {
     PyObject *name, *value; /* addresses only */
     PyTypeObject *tp;
+    PyObject *qualname;     /* heap types: ht_qualname then (a renamed class misses) */
     uint64_t ident;
     Py_ssize_t epos;        /* its entry in the namespace dict, or -1 */
     uint32_t nid, slot, ref, type;
@@ -70,6 +71,14 @@ typedef struct ncache {
     uint32_t id;
     uint32_t len;
 } ncache;
+
+/* The name object a heap type is shown by (NULL for static types): a
+ * cache entry made under another name is stale. */
+static inline PyObject *
+heap_qualname(PyTypeObject *tp)
+{
+    return (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ? ((PyHeapTypeObject *)tp)->ht_qualname : NULL;
+}
 
 /* Direct-mapped cache of objects reached before: what reach_full worked
  * out for the object at that address (type id, kind, identity hash, the
@@ -552,9 +561,7 @@ reach_full(mv_capture *c, PyObject *o, mv_recref *r, mv_kind *kind, uint32_t *ty
 {
     PyTypeObject *tp = Py_TYPE(o);
     ocache *e = &c->objs[((uintptr_t)o >> 4) & (OBJ_CACHE - 1)];
-    if (e->o == o && e->tp == tp && !c->unreach_phase &&
-        (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ||
-         ((PyHeapTypeObject *)tp)->ht_qualname == e->qualname)) {
+    if (e->o == o && e->tp == tp && !c->unreach_phase && heap_qualname(tp) == e->qualname) {
         mv_kind k = (mv_kind)e->kind;
         uint64_t ident = (k == MV_K_FLOAT || k == MV_K_TUPLE) ? ident_of(c, o, k) : e->ident;
         if (mv_rec_touch(c->tr, e->slot, e->ref, ident, INT64_MIN, r)) {
@@ -573,13 +580,11 @@ reach_full(mv_capture *c, PyObject *o, mv_recref *r, mv_kind *kind, uint32_t *ty
     *identp = ident;
     if (__builtin_expect(c->unreach_phase, 0))
         unreach_mark(c, o);
-    mv_status st = mv_rec_ref(c->tr, (uint64_t)(uintptr_t)o, t, pre, ident, r);
+    mv_status st =
+        mv_rec_ref_keyed(c->tr, (uint64_t)(uintptr_t)o, t, (uint64_t)(uintptr_t)tp, pre, ident, r);
     if (st != MV_OK)
         return st;
-    *e = (ocache){o,      tp,     (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
-                                      ? ((PyHeapTypeObject *)tp)->ht_qualname
-                                      : NULL,
-                  ident,  r->slot, r->ref, t, (uint8_t)*kind, pre};
+    *e = (ocache){o, tp, heap_qualname(tp), ident, r->slot, r->ref, t, (uint8_t)*kind, pre};
     if (r->seen)
         return MV_OK;
     return reached_now(c, o, r, *kind, t);
@@ -1218,7 +1223,7 @@ add_local(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value, Py_
     if (bc->at < bc->n) {
         binding *b = &bc->b[bc->at];
         if (b->name == name && b->value == value && b->tp == Py_TYPE(value) && b->epos == epos &&
-            b->fast) {
+            b->fast && b->qualname == heap_qualname(b->tp)) {
             int r = mv_rec_touch_local(c->tr, b->slot, b->ref, b->ident,
                                        program_refcount(c, value, false), b->nid,
                                        b->kind == MV_K_MODULE);
@@ -1238,7 +1243,8 @@ add_local_slow(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value
 {
     binding *b = bc->at < bc->n ? &bc->b[bc->at] : NULL;
     PyTypeObject *tp = Py_TYPE(value);
-    if (b && b->name == name && b->value == value && b->tp == tp && b->epos == epos) {
+    if (b && b->name == name && b->value == value && b->tp == tp && b->epos == epos &&
+        b->qualname == heap_qualname(tp)) {
         mv_kind k = (mv_kind)b->kind;
         /* only floats and tuples come back from free lists without a free
          * (which the allocator hook would have reported): re-check those */
@@ -1279,8 +1285,8 @@ add_local_slow(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value
         bc->cap = cap;
     }
     bool fast = (mv_kind_is_scalar(k) && k != MV_K_FLOAT) || k == MV_K_MODULE;
-    bc->b[bc->at] =
-        (binding){name, value, tp, ident, epos, nid, r.slot, ref, type, (uint8_t)k, fast};
+    bc->b[bc->at] = (binding){name, value, tp,   heap_qualname(tp), ident,      epos,
+                              nid,  r.slot, ref, type, (uint8_t)k, fast};
     bc->at++;
     if (bc->at > bc->n)
         bc->n = bc->at;
