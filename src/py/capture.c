@@ -80,6 +80,14 @@ heap_qualname(PyTypeObject *tp)
     return (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ? ((PyHeapTypeObject *)tp)->ht_qualname : NULL;
 }
 
+/* A cache entry made for type tp when heap_qualname(tp) was qn is still
+ * named right (a static type, qn NULL, cannot be renamed). */
+static inline bool
+same_name(PyTypeObject *tp, PyObject *qn)
+{
+    return !qn || ((PyHeapTypeObject *)tp)->ht_qualname == qn;
+}
+
 /* Direct-mapped cache of objects reached before: what reach_full worked
  * out for the object at that address (type id, kind, identity hash, the
  * model's slot and ref). Used only while the address holds an object of the
@@ -561,7 +569,7 @@ reach_full(mv_capture *c, PyObject *o, mv_recref *r, mv_kind *kind, uint32_t *ty
 {
     PyTypeObject *tp = Py_TYPE(o);
     ocache *e = &c->objs[((uintptr_t)o >> 4) & (OBJ_CACHE - 1)];
-    if (e->o == o && e->tp == tp && !c->unreach_phase && heap_qualname(tp) == e->qualname) {
+    if (e->o == o && e->tp == tp && !c->unreach_phase && same_name(tp, e->qualname)) {
         mv_kind k = (mv_kind)e->kind;
         uint64_t ident = (k == MV_K_FLOAT || k == MV_K_TUPLE) ? ident_of(c, o, k) : e->ident;
         if (mv_rec_touch(c->tr, e->slot, e->ref, ident, INT64_MIN, r)) {
@@ -1223,7 +1231,7 @@ add_local(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value, Py_
     if (bc->at < bc->n) {
         binding *b = &bc->b[bc->at];
         if (b->name == name && b->value == value && b->tp == Py_TYPE(value) && b->epos == epos &&
-            b->fast && b->qualname == heap_qualname(b->tp)) {
+            b->fast && same_name(b->tp, b->qualname)) {
             int r = mv_rec_touch_local(c->tr, b->slot, b->ref, b->ident,
                                        program_refcount(c, value, false), b->nid,
                                        b->kind == MV_K_MODULE);
@@ -1244,7 +1252,7 @@ add_local_slow(mv_capture *c, struct bcache *bc, PyObject *name, PyObject *value
     binding *b = bc->at < bc->n ? &bc->b[bc->at] : NULL;
     PyTypeObject *tp = Py_TYPE(value);
     if (b && b->name == name && b->value == value && b->tp == tp && b->epos == epos &&
-        b->qualname == heap_qualname(tp)) {
+        same_name(tp, b->qualname)) {
         mv_kind k = (mv_kind)b->kind;
         /* only floats and tuples come back from free lists without a free
          * (which the allocator hook would have reported): re-check those */
